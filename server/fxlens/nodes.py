@@ -1,0 +1,144 @@
+"""The node table as plain data: what a traced model offers to ``create_feature_extractor``.
+
+These types never import torch. The worker computes them (``fxlens.fx.table``) and sends them
+as JSON; the language server, the lint rules and the CLI read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fxlens.jsondata import from_json, to_json
+
+Mode = Literal["train", "eval"]
+MODES: tuple[Mode, Mode] = ("train", "eval")
+
+ProblemKind = Literal[
+    "import",  # the model's module (or torch) could not be imported
+    "construction",  # building the model raised
+    "trace",  # torch.fx could not trace it
+    "shape",  # shape propagation failed (e.g. wrong input size)
+    "timeout",  # the worker did not answer in time
+    "crash",  # the worker process died
+    "memory",  # the worker ran out of its memory cap
+    "resolve",  # the call's model could not be resolved statically
+    "config",  # invalid configuration
+]
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A line of user code: the statement that produced a node, or where an error happened."""
+
+    file: str
+    line: int  # 1-based
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class TensorMeta:
+    """Shape and dtype of one tensor, as a shape propagation on ``meta`` tensors found them."""
+
+    shape: tuple[int, ...]
+    dtype: str  # "float32", "int64", ...
+
+    def describe(self) -> str:
+        """``1×64×56×56`` (dtype left out for float32, the common case)."""
+        dims = "×".join(str(d) for d in self.shape) if self.shape else "scalar"
+        return dims if self.dtype == "float32" else f"{dims} {self.dtype}"
+
+
+@dataclass(frozen=True)
+class OutputDesc:
+    """What a node returns: a tensor, a tuple/list/dict of tensors, or something else."""
+
+    kind: Literal["tensor", "sequence", "other"]
+    tensors: tuple[TensorMeta, ...] = ()
+    type_name: str = ""  # the Python type for "sequence" and "other" (``tuple``, ``int``, ``Size``)
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.kind == "tensor"
+
+    def describe(self) -> str:
+        """``1×64×56×56``, ``tuple(1×10, 1×10)`` or ``not a tensor (int)``."""
+        if self.kind == "tensor":
+            return self.tensors[0].describe()
+        if self.kind == "sequence":
+            return f"{self.type_name}({', '.join(t.describe() for t in self.tensors)})"
+        return f"not a tensor ({self.type_name})" if self.type_name else "not a tensor"
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node of a traced graph, under the name ``create_feature_extractor`` accepts."""
+
+    name: str  # torchvision's qualified node name, e.g. ``layer1.0.relu_1``
+    op: str  # placeholder, get_attr, call_function, call_method, call_module
+    target: str  # readable target: ``torch.nn.Conv2d``, ``torch.add``, ``Tensor.flatten``
+    module_path: str = ""  # the qualified path of the innermost module executing the node
+    module_type: str = ""  # for call_module: the module's class, ``torch.nn.modules.conv.Conv2d``
+    source: SourceLocation | None = None  # the statement in the user's forward
+    output: OutputDesc | None = None  # None when shapes were not propagated
+    overwritten_by: str = ""  # name of a later in-place node that overwrites this output
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """The example input the shapes were computed for, and where it came from."""
+
+    shapes: tuple[tuple[int, ...], ...]
+    origin: Literal["given", "file", "config", "default"] = "given"
+
+    def describe(self) -> str:
+        dims = ", ".join("×".join(str(d) for d in s) for s in self.shapes)
+        return f"{dims} ({self.origin})"
+
+
+@dataclass(frozen=True)
+class NodeTable:
+    """The nodes of a model in train and eval mode, in execution order."""
+
+    model_type: str  # qualified class name of the traced module
+    train: tuple[NodeInfo, ...]
+    eval: tuple[NodeInfo, ...]
+    example_input: InputInfo | None = None
+    built_on: Literal["meta", "cpu", "given"] = "given"  # where build_model constructed it
+    notes: tuple[str, ...] = ()  # plain-language remarks (CPU fallback, default input, ...)
+
+    def nodes(self, mode: Mode) -> tuple[NodeInfo, ...]:
+        return self.train if mode == "train" else self.eval
+
+    def names(self, mode: Mode) -> list[str]:
+        return [n.name for n in self.nodes(mode)]
+
+    def find(self, mode: Mode, name: str) -> NodeInfo | None:
+        return next((n for n in self.nodes(mode) if n.name == name), None)
+
+    def to_json(self) -> dict:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "NodeTable":
+        return from_json(cls, data)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a model has no node table: the error kind, the message and where in user code."""
+
+    kind: ProblemKind
+    message: str
+    location: SourceLocation | None = None  # the frame in user code where it happened
+    hint: str = ""  # what to do about it
+    node: str = ""  # for shape errors: the node whose shape could not be computed
+    mode: Mode | Literal[""] = ""
+    details: tuple[str, ...] = field(default=())  # e.g. the traceback's user frames
+
+    def to_json(self) -> dict:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Problem":
+        return from_json(cls, data)

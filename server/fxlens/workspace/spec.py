@@ -1,0 +1,83 @@
+"""``ModelSpec``: how the worker must build the model a call site names, as plain data.
+
+The workspace analysis produces it without running anything; the worker consumes it. Argument
+values are Python literal source text (``"[2, 2, 2, 2]"``, ``"10"``), evaluated in the worker with
+``ast.literal_eval``, so lists stay lists and tuples stay tuples across the JSON channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from fxlens.jsondata import from_json, to_json
+from fxlens.nodes import SourceLocation
+
+Builder = Literal["torchvision", "timm", "workspace"]
+Library = Literal["torchvision", "timm", "fxlens"]
+
+DEFAULT_INPUT_SHAPE: tuple[int, ...] = (1, 3, 224, 224)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The example input: one tensor shape per positional input of ``forward``."""
+
+    shapes: tuple[tuple[int, ...], ...] = (DEFAULT_INPUT_SHAPE,)
+    dtype: str = "float32"
+    origin: Literal["file", "config", "default"] = "default"
+    location: SourceLocation | None = None  # where the file shows it, for origin == "file"
+
+
+@dataclass(frozen=True)
+class TracerSettings:
+    """Tracer configuration for the call: the library's defaults plus literal ``tracer_kwargs``.
+
+    Classes and functions are named as ``"module:QualName"`` so the worker can import them.
+    """
+
+    library: Library = "torchvision"  # whose defaults apply (timm adds its notrace registries)
+    leaf_modules: tuple[str, ...] = ()
+    autowrap_modules: tuple[str, ...] = ()  # module names, added to the library defaults
+    autowrap_functions: tuple[str, ...] = ()
+    other: tuple[tuple[str, str], ...] = ()  # remaining literal tracer kwargs, as source text
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build and trace one model.
+
+    ``builder`` says where the callable comes from: ``torchvision`` (``module`` is
+    ``torchvision.models`` or a submodule, ``callable`` a builder or ``get_model``), ``timm``
+    (``timm.create_model``) or ``workspace`` (``file`` defines ``callable``, a class or factory,
+    imported as module ``module`` with ``workspace_root`` on ``sys.path``).
+    """
+
+    builder: Builder
+    module: str  # importable module name
+    callable: str  # attribute path inside the module: "resnet50", "MyNet", "Outer.Inner"
+    display_name: str  # what progress and messages call it: "resnet50", "MyNet(width=32)"
+    args: tuple[str, ...] = ()  # positional constructor arguments, literal source text
+    kwargs: tuple[tuple[str, str], ...] = ()  # keyword constructor arguments, literal source text
+    attributes: tuple[str, ...] = ()  # attribute chain followed after construction
+    file: str = ""  # absolute path of the defining file, for workspace models
+    workspace_root: str = ""  # put on sys.path (with src/) before importing ``module``
+    weights_requested: bool = False  # the code asked for pretrained weights; the build ignores them
+    tracer: TracerSettings = field(default_factory=TracerSettings)
+    concrete_args: str = ""  # literal source text of a dict, or "" for none
+    example_input: InputSpec = field(default_factory=InputSpec)
+
+    def key(self) -> str:
+        """A stable hash of what determines the table (not file contents, not where the input is)."""
+        where_free = replace(self, example_input=replace(self.example_input, location=None))
+        blob = json.dumps(to_json(where_free), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def to_json(self) -> dict:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModelSpec":
+        return from_json(cls, data)
