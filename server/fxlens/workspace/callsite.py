@@ -1,0 +1,88 @@
+"""``CallSite``: one ``create_feature_extractor`` / ``get_graph_node_names`` call found in a file.
+
+Plain data produced by ``fxlens.workspace.parse`` from source text (no torch, nothing executed).
+Positions are 0-based lines and 0-based columns counted in Unicode code points of the line
+(Python ``str`` indices); the LSP layer converts columns to the client's encoding at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from fxlens.jsondata import from_json, to_json
+from fxlens.workspace.spec import Library
+
+NodeArgKind = Literal["return_nodes", "train_return_nodes", "eval_return_nodes"]
+NODE_ARG_KINDS: tuple[NodeArgKind, ...] = ("return_nodes", "train_return_nodes", "eval_return_nodes")
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Range:
+    start: Position
+    end: Position
+
+    def contains(self, pos: Position) -> bool:
+        """True when ``pos`` lies inside or at either edge (a cursor at the end still counts)."""
+        return self.start <= pos <= self.end
+
+
+@dataclass(frozen=True)
+class StringLiteral:
+    """A string literal: its value and the range of its content (inside the quotes)."""
+
+    value: str  # the content typed so far (escape sequences decoded where complete)
+    range: Range  # content only, excluding prefix and quotes
+    literal_range: Range  # the whole literal including quotes
+    terminated: bool = True  # False while the closing quote is not typed yet
+
+
+@dataclass(frozen=True)
+class NodeQuery:
+    """One node-name string (a list/tuple/set item or a dict key) and its output name, if any."""
+
+    name: StringLiteral
+    output: StringLiteral | None = None  # the dict value, when it is a string literal
+
+
+@dataclass(frozen=True)
+class NodeArgument:
+    """The ``return_nodes`` / ``train_return_nodes`` / ``eval_return_nodes`` argument of a call."""
+
+    kind: NodeArgKind
+    form: Literal["list", "tuple", "set", "dict", "other"]  # "other": not a literal collection
+    queries: tuple[NodeQuery, ...]
+    range: Range  # the argument's value
+    by_keyword: bool
+    complete: bool = True  # False when the collection literal is unterminated or has errors
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A recognised call and everything the lint rules and the resolver need from it."""
+
+    function: Literal["create_feature_extractor", "get_graph_node_names"]
+    library: Library  # where the function was imported from
+    range: Range  # the whole call
+    model_expr: str  # source text of the model argument ("" when missing)
+    model_range: Range | None
+    node_arguments: tuple[NodeArgument, ...] = ()
+    tracer_kwargs: str = ""  # literal source text, "" when absent or not a literal
+    concrete_args: str = ""
+    suppress_diff_warning: bool | None = None
+
+    def argument(self, kind: NodeArgKind) -> NodeArgument | None:
+        return next((a for a in self.node_arguments if a.kind == kind), None)
+
+    def to_json(self) -> dict:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CallSite":
+        return from_json(cls, data)
