@@ -142,3 +142,9 @@ class Problem:
     @classmethod
     def from_json(cls, data: dict) -> "Problem":
         return from_json(cls, data)
+
+
+def exception_summary(error: BaseException) -> str:
+    """``TypeError: first line of the message``: an exception in one line, for messages."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__

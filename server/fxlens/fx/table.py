@@ -1,0 +1,330 @@
+"""The node table: every node ``create_feature_extractor`` accepts, with what it is and returns.
+
+For each mode the model is traced once with ``NodePathTracer`` (recording the model line behind
+each node) and its graph is run on ``meta`` tensors, or under ``FakeTensorMode`` when the model
+holds real weights, so output shapes cost no weight memory and no arithmetic.
+"""
+
+from __future__ import annotations
+
+import operator
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import fx, nn
+from torch._subclasses.fake_tensor import FakeTensorMode
+from torch.fx.node import _get_qualified_name
+
+from fxlens.fx.defaults import with_defaults
+from fxlens.fx.tracer import NodePathTracer, is_model_file, source_line
+from fxlens.nodes import MODES, exception_summary, InputInfo, Mode, NodeInfo, NodeTable, OutputDesc, Problem, SourceLocation, TensorMeta
+
+DEFAULT_INPUT_SHAPE = (1, 3, 224, 224)
+InputLike = torch.Tensor | Sequence[int]
+
+_INPLACE_OPERATORS = {operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.iand, operator.ior}
+
+
+class NodeTableError(Exception):
+    """Tracing or shape propagation failed; ``problem`` says how and where in the model's code."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def node_table(
+    model: nn.Module,
+    example_inputs: Sequence[InputLike] | None = None,
+    *,
+    tracer_kwargs: dict[str, Any] | None = None,
+    concrete_args: dict[str, Any] | None = None,
+) -> NodeTable:
+    """Trace ``model`` in train and eval mode and describe every named node, with output shapes.
+
+    ``example_inputs`` are tensors or shapes (float32 tensors of that shape are made on the
+    model's device); without them the input is one ``1×3×224×224`` image, and the table says so.
+    The model's training flag is restored afterwards.
+    """
+    kwargs = with_defaults(tracer_kwargs)
+    inputs, input_info = _example_inputs(example_inputs)
+    notes = [] if input_info.origin == "given" else [f"no example input given: shapes assume {input_info.describe()}"]
+    was_training = model.training
+    per_mode: dict[Mode, tuple[NodeInfo, ...]] = {}
+    try:
+        for mode in MODES:
+            if model.train(mode == "train") is None:
+                notes.append(
+                    "the model's train() returns None: torchvision's get_graph_node_names fails on it "
+                    "(create_feature_extractor does not use the return value)"
+                )
+            per_mode[mode] = _describe_mode(model, mode, inputs, kwargs, concrete_args, notes)
+    finally:
+        model.train(was_training)
+    return NodeTable(
+        model_type=_qualified_class_name(type(model)),
+        train=per_mode["train"],
+        eval=per_mode["eval"],
+        example_input=input_info,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _example_inputs(given: Sequence[InputLike] | None) -> tuple[list[InputLike], InputInfo]:
+    if given is None:
+        return [DEFAULT_INPUT_SHAPE], InputInfo(shapes=(DEFAULT_INPUT_SHAPE,), origin="default")
+    shapes = tuple(tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(int(d) for d in x) for x in given)
+    return list(given), InputInfo(shapes=shapes, origin="given")
+
+
+def _describe_mode(
+    model: nn.Module,
+    mode: Mode,
+    inputs: list[InputLike],
+    tracer_kwargs: dict[str, Any],
+    concrete_args: dict[str, Any] | None,
+    notes: list[str],
+) -> tuple[NodeInfo, ...]:
+    """The rows of one mode's table; remarks worth showing the user are appended to ``notes``."""
+    tracer = NodePathTracer(record_sources=True, **tracer_kwargs)
+    try:
+        graph = tracer.trace(model, concrete_args=concrete_args)
+    except Exception as error:
+        raise NodeTableError(trace_problem(error, mode)) from error
+    graph_module = fx.GraphModule(tracer.root, graph, type(model).__name__)
+    outputs, note = _propagate(graph_module, tracer, inputs, mode)
+    if note:
+        notes.append(note)
+    overwriters = _inplace_overwriters(graph_module)
+    rows = []
+    for node, name in tracer.node_to_qualname.items():
+        module_path = node.target if node.op == "call_module" else tracer.node_to_module_path[node]
+        rows.append(
+            NodeInfo(
+                name=name,
+                op=node.op,
+                target=_readable_target(graph_module, node),
+                module_path=module_path,
+                module_type=type(graph_module.get_submodule(module_path)).__name__,
+                source=_location(tracer, node),
+                output=_describe_output(outputs[node]) if node in outputs else None,
+                overwritten_by=tracer.node_to_qualname.get(overwriters.get(node), ""),
+            )
+        )
+    return tuple(rows)
+
+
+def _propagate(
+    graph_module: fx.GraphModule, tracer: NodePathTracer, inputs: list[InputLike], mode: Mode
+) -> tuple[dict[fx.Node, Any], str]:
+    """Run the graph on meta (or fake) tensors and keep every node's output; also return a note.
+
+    A train graph that fails to run (typically batch norm refusing a batch of one) is run again
+    with its modules in eval mode: their output shapes are the same, and the note says so.
+    """
+    try:
+        return _run_recording(graph_module, inputs), ""
+    except _PropagationError as first:
+        if mode != "train":
+            raise NodeTableError(_shape_problem(first, tracer, mode)) from first.__cause__
+        graph_module.eval()
+        try:
+            outputs = _run_recording(graph_module, inputs)
+        except _PropagationError:
+            raise NodeTableError(_shape_problem(first, tracer, mode)) from first.__cause__
+        finally:
+            graph_module.train()
+        failing = tracer.node_to_qualname.get(first.node, first.node.name)
+        return outputs, (
+            f"train-mode shapes were computed with modules in eval mode, because `{failing}` fails "
+            f"in train mode with this input ({first.message})"
+        )
+
+
+class _PropagationError(Exception):
+    def __init__(self, node: fx.Node, message: str):
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def _run_recording(graph_module: fx.GraphModule, inputs: list[InputLike]) -> dict[fx.Node, Any]:
+    device = _weights_device(graph_module)
+    recorder = _OutputRecorder(graph_module)
+    try:
+        if device.type == "meta":
+            recorder.run(*_materialise(inputs, device))
+        else:
+            with FakeTensorMode(allow_non_fake_inputs=True):
+                recorder.run(*_materialise(inputs, device))
+    except Exception as error:
+        raise _PropagationError(recorder.current, exception_summary(error)) from error
+    return recorder.outputs
+
+
+def _shape_problem(error: _PropagationError, tracer: NodePathTracer, mode: Mode) -> Problem:
+    name = tracer.node_to_qualname.get(error.node, error.node.name)
+    return Problem(
+        kind="shape",
+        message=f"computing the output of `{name}` failed: {error.message}",
+        location=_location(tracer, error.node),
+        hint="check the example input's shape (show it in the file, e.g. "
+        "extractor(torch.rand(1, 3, 224, 224)), or set input-shape in [tool.fxlens])",
+        node=name,
+        mode=mode,
+    )
+
+
+def _location(tracer: NodePathTracer, node: fx.Node) -> SourceLocation | None:
+    file_line = tracer.node_to_source.get(node)
+    return SourceLocation(file_line[0], file_line[1], source_line(*file_line)) if file_line else None
+
+
+class _OutputRecorder(fx.Interpreter):
+    """An ``fx.Interpreter`` that remembers each node's output and the node it is running."""
+
+    def __init__(self, module: fx.GraphModule):
+        super().__init__(module, garbage_collect_values=False)
+        self.outputs: dict[fx.Node, Any] = {}
+        self.current: fx.Node | None = None
+
+    def run_node(self, n: fx.Node) -> Any:
+        self.current = n
+        result = super().run_node(n)
+        self.outputs[n] = result
+        return result
+
+
+def _weights_device(module: nn.Module) -> torch.device:
+    tensor = next(module.parameters(), None)
+    if tensor is None:
+        tensor = next(module.buffers(), None)
+    return tensor.device if tensor is not None else torch.device("meta")
+
+
+def _materialise(inputs: list[InputLike], device: torch.device) -> list[torch.Tensor]:
+    return [x.to(device) if isinstance(x, torch.Tensor) else torch.empty(tuple(x), device=device) for x in inputs]
+
+
+def _describe_output(value: Any) -> OutputDesc:
+    if isinstance(value, torch.Tensor):
+        return OutputDesc("tensor", (_tensor_meta(value),))
+    leaves = _tensor_leaves(value)
+    if leaves:
+        return OutputDesc("sequence", tuple(_tensor_meta(t) for t in leaves), type(value).__name__)
+    return OutputDesc("other", (), type(value).__name__)
+
+
+def _tensor_leaves(value: Any) -> list[torch.Tensor] | None:
+    """The tensors in a (nested) tuple/list/dict made only of tensors, else None."""
+    if isinstance(value, torch.Size):
+        return None
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, (tuple, list)) or not value:
+        return None
+    leaves: list[torch.Tensor] = []
+    for item in value:
+        if isinstance(item, torch.Tensor):
+            leaves.append(item)
+        elif (nested := _tensor_leaves(item)) is not None:
+            leaves.extend(nested)
+        else:
+            return None
+    return leaves
+
+
+def _tensor_meta(tensor: torch.Tensor) -> TensorMeta:
+    return TensorMeta(tuple(int(d) for d in tensor.shape), str(tensor.dtype).removeprefix("torch."))
+
+
+def _inplace_overwriters(graph_module: fx.GraphModule) -> dict[fx.Node, fx.Node]:
+    """For each node whose output a later in-place op modifies, the first such op.
+
+    An in-place op's output is its input tensor, so a chain (``bn1`` → ``relu(inplace)`` →
+    ``add_``) overwrites every node along it.
+    """
+    root_of: dict[fx.Node, fx.Node] = {}  # in-place node -> the node that produced its tensor
+    aliases: dict[fx.Node, list[fx.Node]] = {}  # producer -> in-place nodes returning its tensor
+    overwritten: dict[fx.Node, fx.Node] = {}
+    for node in graph_module.graph.nodes:
+        if not _is_inplace(graph_module, node) or not node.args or not isinstance(node.args[0], fx.Node):
+            continue
+        base = root_of.get(node.args[0], node.args[0])
+        for victim in (base, *aliases.get(base, ())):
+            overwritten.setdefault(victim, node)
+        aliases.setdefault(base, []).append(node)
+        root_of[node] = base
+    return overwritten
+
+
+def _is_inplace(graph_module: fx.GraphModule, node: fx.Node) -> bool:
+    if node.op == "call_module":
+        return getattr(graph_module.get_submodule(node.target), "inplace", False) is True
+    if node.op == "call_method":
+        return node.target.endswith("_") and not node.target.startswith("_") and node.target != "requires_grad_"
+    if node.op == "call_function":
+        if node.kwargs.get("inplace") is True or node.target in _INPLACE_OPERATORS:
+            return True
+        name = getattr(node.target, "__name__", "")
+        return name.endswith("_") and not name.startswith("_")
+    return False
+
+
+def _readable_target(graph_module: fx.GraphModule, node: fx.Node) -> str:
+    """``torch.nn.Conv2d``, ``torch.add``, ``operator.add``, ``Tensor.flatten``, ``input``."""
+    if node.op == "call_module":
+        return _qualified_class_name(type(graph_module.get_submodule(node.target)))
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    if node.op == "call_function":
+        try:
+            return _get_qualified_name(node.target).replace("_operator.", "operator.", 1)
+        except Exception:  # noqa: BLE001 - an unusual callable still gets a readable name
+            return getattr(node.target, "__qualname__", repr(node.target))
+    if node.op == "placeholder":
+        return "input"
+    return str(node.target)
+
+
+def _qualified_class_name(cls: type) -> str:
+    """``torch.nn.Conv2d`` for classes re-exported by ``torch.nn``, else ``module.QualName``."""
+    if cls.__module__.startswith("torch.nn.") and getattr(nn, cls.__name__, None) is cls:
+        return f"torch.nn.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+_HINTS = (
+    (
+        "symbolically traced variables cannot be used as inputs to control flow",
+        "control flow depends on a traced value: pass the deciding argument in concrete_args, or make "
+        "the module a leaf (tracer_kwargs={'leaf_modules': [...]})",
+    ),
+    (
+        "Proxy object cannot be iterated",
+        "the code iterates over a traced value (unpacking or looping over a tensor): make that module a "
+        "leaf (tracer_kwargs={'leaf_modules': [...]}) or wrap the function with autowrap_functions",
+    ),
+    (
+        "object has no attribute 'graph'",
+        "an overridden train()/eval() may return None instead of self",
+    ),
+)
+
+
+def trace_problem(error: BaseException, mode: Mode | None = None) -> Problem:
+    """A ``Problem`` for a failed trace: the message, the model line that failed, and a hint."""
+    message = exception_summary(error)
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if is_model_file(f.filename)]
+    location = None
+    if frames:
+        frame = frames[-1]
+        location = SourceLocation(frame.filename, frame.lineno or 0, (frame.line or "").strip())
+    hint = next((h for needle, h in _HINTS if needle in str(error)), "")
+    details = tuple(f"{f.filename}:{f.lineno}: {(f.line or '').strip()}" for f in frames)
+    return Problem(kind="trace", message=message, location=location, hint=hint, mode=mode or "", details=details)
+
+
+
