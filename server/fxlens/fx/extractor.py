@@ -239,7 +239,10 @@ class DualGraphModule(fx.GraphModule):
         return super().train(mode=mode)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "DualGraphModule":
-        """``fx.GraphModule.__deepcopy__``, rebuilt from both graphs instead of one."""
+        """``fx.GraphModule.__deepcopy__``, rebuilt from both graphs, in this module's mode.
+
+        (torchvision's copy of an eval-mode extractor comes back in train mode; this one does not.)
+        """
         result = type(self).__new__(type(self))
         memo[id(self)] = result
         fake = _CodeOnlyModule(copy.deepcopy(self.__dict__, memo))
@@ -257,5 +260,5 @@ class DualGraphModule(fx.GraphModule):
         result.meta = copy.deepcopy(getattr(self, "meta", {}), memo)
         for attr_name, value in result.meta.get(_USER_PRESERVED_ATTRIBUTES_KEY, {}).items():
             setattr(result, attr_name, value)
-        return result
+        return result.train(self.training)
 
