@@ -107,7 +107,7 @@ def _describe_mode(
                 op=node.op,
                 target=_readable_target(graph_module, node),
                 module_path=module_path,
-                module_type=type(graph_module.get_submodule(module_path)).__name__,
+                module_type=type(tracer.root.get_submodule(module_path)).__name__,
                 source=_location(tracer, node),
                 output=_describe_output(outputs[node]) if node in outputs else None,
                 overwritten_by=tracer.node_to_qualname.get(overwriters.get(node), ""),
