@@ -1,0 +1,220 @@
+"""Find ``create_feature_extractor`` / ``get_graph_node_names`` calls in a syntax tree.
+
+A call counts only when the function really comes from torchvision's feature extraction module,
+timm (``timm.models`` / ``timm.layers``) or ``fxlens.fx``, whatever the import form. Candidates
+are found by searching the text for the function names and their import aliases, so a big file
+costs little more than a small one.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Literal
+
+from tree_sitter import Node
+
+from fxlens.workspace.callsite import (
+    NODE_ARG_KINDS,
+    CallSite,
+    NodeArgKind,
+    NodeArgument,
+    NodeQuery,
+    Range,
+    StringLiteral,
+)
+from fxlens.workspace.scopes import find_binding
+from fxlens.workspace.spec import Library
+from fxlens.workspace.symbols import Symbols
+from fxlens.workspace.syntax import Syntax
+
+FunctionName = Literal["create_feature_extractor", "get_graph_node_names"]
+FUNCTIONS: tuple[FunctionName, ...] = ("create_feature_extractor", "get_graph_node_names")
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "create_feature_extractor": (
+        "model", "return_nodes", "train_return_nodes", "eval_return_nodes",
+        "tracer_kwargs", "suppress_diff_warning", "concrete_args",
+    ),
+    "get_graph_node_names": ("model", "tracer_kwargs", "suppress_diff_warning", "concrete_args"),
+}
+Form = Literal["list", "tuple", "set", "dict", "other"]
+_FORMS: dict[str, Form] = {"list": "list", "tuple": "tuple", "set": "set", "dictionary": "dict"}
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_WORD = re.compile(rb"\w")
+
+
+def library_of(qualified: str) -> tuple[FunctionName, Library] | None:
+    """Which feature-extraction function an absolute dotted name is, and from which library."""
+    module, _, function = qualified.rpartition(".")
+    if function not in FUNCTIONS:
+        return None
+    name: FunctionName = "create_feature_extractor" if function == FUNCTIONS[0] else "get_graph_node_names"
+    if module == "torchvision.models.feature_extraction":
+        return name, "torchvision"
+    if module.split(".")[:2] in (["timm", "models"], ["timm", "layers"]):
+        return name, "timm"
+    if module.split(".")[:2] == ["fxlens", "fx"]:
+        return name, "fxlens"
+    return None
+
+
+def find_call_sites(syntax: Syntax, symbols: Symbols) -> list[tuple[CallSite, Node]]:
+    """Every recognised call, in source order, with its tree node."""
+    words = set(FUNCTIONS) | symbols.aliases_of(FUNCTIONS)
+    calls: dict[int, Node] = {}
+    for word in words:
+        needle = word.encode()
+        at = syntax.source.find(needle)
+        while at != -1:
+            end = at + len(needle)
+            if not (at and _WORD.match(syntax.source, at - 1)) and not _WORD.match(syntax.source, end):
+                call = _call_named_at(syntax, at, end)
+                if call is not None:
+                    calls[call.start_byte] = call
+            at = syntax.source.find(needle, end)
+    sites = []
+    for start in sorted(calls):
+        site = _call_site(syntax, symbols, calls[start])
+        if site is not None:
+            sites.append((site, calls[start]))
+    return sites
+
+
+def _call_named_at(syntax: Syntax, start: int, end: int) -> Node | None:
+    """The call whose function expression ends with the identifier at [start, end)."""
+    node = syntax.root.descendant_for_byte_range(start, end)
+    if node is None or node.type != "identifier":
+        return None
+    function = node.parent if node.parent is not None and node.parent.type == "attribute" else node
+    if function.type == "attribute" and function.child_by_field_name("attribute") != node:
+        return None
+    call = function.parent
+    if call is None or call.type != "call" or call.child_by_field_name("function") != function:
+        return None
+    return call
+
+
+def _call_site(syntax: Syntax, symbols: Symbols, call: Node) -> CallSite | None:
+    function = call.child_by_field_name("function")
+    arguments = call.child_by_field_name("arguments")
+    if function is None or arguments is None or arguments.type != "argument_list":
+        return None
+    dotted = "".join(syntax.text(function).split())
+    if not _DOTTED.fullmatch(dotted):
+        return None
+    qualified = symbols.qualify(dotted, call.start_byte, module="__main__")
+    found = library_of(qualified) if qualified else None
+    if found is None:
+        return None
+    name, library = found
+    given = _arguments(syntax, arguments, PARAMETERS[name])
+    model = given.get("model")
+    node_arguments = tuple(
+        _node_argument(syntax, kind, *given[kind]) for kind in NODE_ARG_KINDS if kind in given
+    )
+    tracer_kwargs = given.get("tracer_kwargs")
+    concrete_args = given.get("concrete_args")
+    suppress = given.get("suppress_diff_warning")
+    return CallSite(
+        function=name,
+        library=library,
+        range=syntax.range(call),
+        model_expr=syntax.text(model[0]) if model else "",
+        model_range=syntax.range(model[0]) if model else None,
+        node_arguments=node_arguments,
+        tracer_kwargs=_dict_text(syntax, tracer_kwargs[0]) if tracer_kwargs else "",
+        concrete_args=_dict_text(syntax, concrete_args[0]) if concrete_args else "",
+        suppress_diff_warning=_bool(suppress[0]) if suppress else None,
+    )
+
+
+def _arguments(syntax: Syntax, arguments: Node, parameters: tuple[str, ...]) -> dict[str, tuple[Node, bool]]:
+    """Parameter name → (value node, given by keyword), for positional and keyword arguments."""
+    given: dict[str, tuple[Node, bool]] = {}
+    position = 0
+    for child in arguments.named_children:
+        if child.type == "keyword_argument":
+            key, value = child.child_by_field_name("name"), child.child_by_field_name("value")
+            if key is not None and value is not None:
+                given[syntax.text(key)] = (value, True)
+        elif child.type in ("list_splat", "dictionary_splat", "comment"):
+            continue
+        else:
+            if position < len(parameters):
+                given[parameters[position]] = (child, False)
+            position += 1
+    return given
+
+
+def _node_argument(syntax: Syntax, kind: NodeArgKind, value: Node, by_keyword: bool) -> NodeArgument:
+    """The node names given in one ``*return_nodes`` argument, following a name to its literal."""
+    literal = value
+    if value.type == "identifier":
+        binding = find_binding(syntax, syntax.text(value), value)
+        if binding is not None and binding.form == "value" and binding.value.type in _FORMS:
+            literal = binding.value
+    form: Form = _FORMS.get(literal.type, "other")
+    queries: list[NodeQuery] = []
+    if form == "dict":
+        for pair in literal.named_children:
+            key, output = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            name = string_literal(syntax, key) if pair.type == "pair" and key is not None else None
+            if name is not None:
+                queries.append(NodeQuery(name, string_literal(syntax, output) if output is not None else None))
+    elif form != "other":
+        for item in literal.named_children:
+            name = string_literal(syntax, item)
+            if name is not None:
+                queries.append(NodeQuery(name))
+    return NodeArgument(
+        kind=kind,
+        form=form,
+        queries=tuple(queries),
+        range=syntax.range(value),
+        by_keyword=by_keyword,
+        complete=not (literal.has_error or syntax.is_repaired(literal)),
+    )
+
+
+def string_literal(syntax: Syntax, node: Node) -> StringLiteral | None:
+    """A plain or concatenated ``str`` literal (no f-strings, no bytes); None for anything else."""
+    parts = node.named_children if node.type == "concatenated_string" else [node]
+    if not parts or any(p.type != "string" for p in parts):
+        return None
+    contents = []
+    for part in parts:
+        start, end = part.child(0), part.child(part.child_count - 1)
+        if start is None or end is None or start.type != "string_start" or end.type != "string_end":
+            return None
+        prefix = syntax.text(start).lower()
+        if "f" in prefix or "b" in prefix:
+            return None
+        contents.append((start, end))
+    first, last = contents[0][0], contents[-1][1]
+    content_range = Range(syntax.position(first.end_point), syntax.position(last.start_point))
+    return StringLiteral(
+        value=_value(syntax, node, contents),
+        range=content_range,
+        literal_range=syntax.range(node),
+        terminated=not syntax.is_repaired(node),
+    )
+
+
+def _value(syntax: Syntax, node: Node, contents: list[tuple[Node, Node]]) -> str:
+    """The decoded value; the raw content when it cannot be decoded yet (a trailing backslash)."""
+    try:
+        value = ast.literal_eval(syntax.text(node))
+    except (SyntaxError, ValueError):
+        value = None
+    if isinstance(value, str):
+        return value
+    return "".join(syntax.source[a.end_byte : b.start_byte].decode("utf-8", errors="replace") for a, b in contents)
+
+
+def _dict_text(syntax: Syntax, node: Node) -> str:
+    """Source text of a dict display (entries may name classes); "" for anything else."""
+    return syntax.text(node) if node.type == "dictionary" else ""
+
+
+def _bool(node: Node) -> bool | None:
+    return {"true": True, "false": False}.get(node.type)

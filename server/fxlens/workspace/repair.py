@@ -1,0 +1,257 @@
+"""Make half-typed Python parseable by inserting what the user has not typed yet.
+
+While completing inside ``return_nodes=["layer1.`` the file has an unterminated string and open
+brackets, and tree-sitter's error recovery then flattens the call into an ``ERROR`` node. Inside
+the statements that hold errors, this module closes strings at the end of their line, closes open
+brackets where the statement evidently ends (the next line is not indented deeper and does not
+start with a closing bracket), and fills a missing operand or dict value with ``_``. Text is only
+inserted, never removed or moved, so every original position maps back exactly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from fxlens.workspace.callsite import Position
+
+_TOKEN = re.compile(
+    r"""
+    (?P<newline>\n)
+  | (?P<space>[ \t\f\r]+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<continuation>\\\n)
+  | (?P<string>(?:[rRbBuUfF]{1,2})?(?:'''|\"\"\"|'|\"))
+  | (?P<name>\w+)
+  | (?P<open>[(\[{])
+  | (?P<close>[)\]}])
+  | (?P<comma>,)
+  | (?P<colon>:(?!=))
+  | (?P<op>[^\s\w])
+    """,
+    re.VERBOSE,
+)
+_STRING_BODY = {
+    '"': re.compile(r'(?:\\[\s\S]|[^\\\n"])*'),
+    "'": re.compile(r"(?:\\[\s\S]|[^\\\n'])*"),
+    '"""': re.compile(r'(?:\\[\s\S]|"(?!"")|[^\\"])*'),
+    "'''": re.compile(r"(?:\\[\s\S]|'(?!'')|[^\\'])*"),
+}
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+_KEYWORD_OPERATORS = frozenset({"and", "or", "not", "in", "is", "if", "else", "lambda", "await"})
+
+
+@dataclass(frozen=True)
+class Insertion:
+    """Text inserted at an original position (code points)."""
+
+    position: Position
+    text: str
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A repaired text and how to map its positions back to the original one."""
+
+    text: str
+    insertions: tuple[Insertion, ...]
+
+    def to_original(self, pos: Position) -> Position:
+        """The original position of a position in the repaired text (inserted text maps to its anchor)."""
+        shift = 0
+        for ins in self.insertions:
+            if ins.position.line != pos.line:
+                continue
+            start = ins.position.column + shift
+            if pos.column < start:
+                break
+            if pos.column < start + len(ins.text):
+                return ins.position
+            shift += len(ins.text)
+        return Position(pos.line, pos.column - shift)
+
+
+@dataclass
+class _Bracket:
+    char: str
+    colon_seen: bool = False  # a top-level ``:`` occurred: this ``{`` is a dict
+    item_has_colon: bool = False
+    item_nonempty: bool = False
+
+
+@dataclass
+class _Scanner:
+    """Tokenizes one window of lines and records the insertions that complete it."""
+
+    lines: list[str]
+    first: int  # index of the window's first line
+    last: int
+    inserted: list[Insertion] = field(default_factory=list)
+    stack: list[_Bracket] = field(default_factory=list)
+    last_kind: str = "open"  # kind of the last significant token
+    last_end: Position = Position(0, 0)
+    logical_indent: int = 0
+
+    def run(self) -> None:
+        text = "\n".join(self.lines[self.first : self.last + 1])
+        starts = [0]
+        starts += [m.end() for m in re.finditer("\n", text)]
+        self.last_end = Position(self.first, 0)
+        self.logical_indent = _indent(self.lines[self.first])
+        at = 0
+        while at < len(text):
+            match = _TOKEN.match(text, at)
+            assert match is not None  # the final alternative matches any non-space character
+            kind, value = str(match.lastgroup), match.group()
+            at = match.end()
+            line = bisect.bisect_right(starts, match.start()) - 1
+            start = Position(self.first + line, match.start() - starts[line])
+            end = Position(start.line, start.column + len(value))
+            if kind == "string":
+                at, end = self._string(text, at, value.lstrip("rRbBuUfF"), starts)
+                self._operand(end)
+            elif kind == "newline":
+                self._end_of_line(start.line)
+            elif kind in ("space", "comment", "continuation"):
+                continue
+            elif kind == "open":
+                if not self.stack:
+                    self.logical_indent = _indent(self.lines[start.line])
+                self._item()
+                self.stack.append(_Bracket(value))
+                self._significant("open", end)
+            elif kind == "close":
+                self._close(value, end)
+            elif kind == "comma":
+                self._complete_pair()
+                if self.stack:
+                    self.stack[-1].item_has_colon = self.stack[-1].item_nonempty = False
+                self._significant("comma", end)
+            elif kind == "colon":
+                if self.stack:
+                    self.stack[-1].colon_seen = self.stack[-1].item_has_colon = True
+                self._significant("op", end)
+            elif kind == "name" and value in _KEYWORD_OPERATORS:
+                self._item()
+                self._significant("op", end)
+            elif kind == "name":
+                self._operand(end)
+            else:
+                if value == "*" and self.stack and not self.stack[-1].item_nonempty:
+                    self.stack[-1].item_has_colon = True  # ``**mapping`` is a complete dict item
+                self._item()
+                self._significant("op", end)
+        if self.stack:
+            self._close_all(self.last_end)
+
+    def _string(self, text: str, at: int, quote: str, starts: list[int]) -> tuple[int, Position]:
+        body = _STRING_BODY[quote].match(text, at)
+        assert body is not None  # the body patterns accept the empty string
+        end = body.end()
+        line = bisect.bisect_right(starts, end) - 1
+        pos = Position(self.first + line, end - starts[line])
+        if text.startswith(quote, end):
+            return end + len(quote), Position(pos.line, pos.column + len(quote))
+        self.inserted.append(Insertion(pos, quote))
+        return end, pos
+
+    def _item(self) -> None:
+        if self.stack:
+            self.stack[-1].item_nonempty = True
+
+    def _operand(self, end: Position) -> None:
+        self._item()
+        self._significant("operand", end)
+
+    def _significant(self, kind: str, end: Position) -> None:
+        self.last_kind, self.last_end = kind, end
+
+    def _end_of_line(self, line: int) -> None:
+        if not self.stack:
+            return
+        following = _next_code_line(self.lines, line + 1)
+        if following is None:
+            self._close_all(self.last_end)
+            return
+        code = self.lines[following].lstrip(" \t")
+        if _indent(self.lines[following]) <= self.logical_indent and code[:1] not in ")]}":
+            self._close_all(self.last_end)
+
+    def _close(self, char: str, end: Position) -> None:
+        depth = next(
+            (i for i in range(len(self.stack) - 1, -1, -1) if _CLOSER[self.stack[i].char] == char),
+            None,
+        )
+        if depth is None:
+            return  # a stray closer: nothing to complete
+        if depth < len(self.stack) - 1:
+            self._close_innermost(len(self.stack) - 1 - depth, self.last_end)
+        self._complete_pair()
+        self.stack.pop()
+        self._operand(end)
+
+    def _complete_pair(self) -> None:
+        """A dict item typed without its ``: value`` so far gets a placeholder value."""
+        if self.stack and _needs_value(self.stack[-1]):
+            self.inserted.append(Insertion(self.last_end, ": _"))
+            self.stack[-1].item_has_colon = True
+
+    def _close_all(self, at: Position) -> None:
+        self._close_innermost(len(self.stack), at)
+        self.last_kind = "operand"
+
+    def _close_innermost(self, count: int, at: Position) -> None:
+        text = ""
+        for _ in range(count):
+            bracket = self.stack.pop()
+            if self.last_kind == "op":
+                text += "_"
+            if _needs_value(bracket):
+                text += ": _"
+            text += _CLOSER[bracket.char]
+            self.last_kind = "operand"
+            if self.stack:
+                self.stack[-1].item_nonempty = True
+        self.inserted.append(Insertion(at, text))
+
+
+def _needs_value(bracket: _Bracket) -> bool:
+    return (
+        bracket.char == "{"
+        and bracket.colon_seen
+        and bracket.item_nonempty
+        and not bracket.item_has_colon
+    )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _next_code_line(lines: list[str], start: int) -> int | None:
+    for number in range(start, len(lines)):
+        code = lines[number].strip()
+        if code and not code.startswith("#"):
+            return number
+    return None
+
+
+def repair(lines: list[str], windows: list[tuple[int, int]]) -> Repair | None:
+    """Complete the statements in ``windows`` (inclusive line spans); None when nothing is missing."""
+    inserted: list[Insertion] = []
+    for first, last in windows:
+        scanner = _Scanner(lines, first, last)
+        scanner.run()
+        inserted.extend(scanner.inserted)
+    if not inserted:
+        return None
+    inserted.sort(key=lambda ins: ins.position)  # stable: same-position insertions keep their order
+    patched = list(lines)
+    for line in {ins.position.line for ins in inserted}:
+        text, pieces, previous = lines[line], [], 0
+        for ins in (i for i in inserted if i.position.line == line):
+            pieces += [text[previous : ins.position.column], ins.text]
+            previous = ins.position.column
+        patched[line] = "".join(pieces) + text[previous:]
+    return Repair("\n".join(patched), tuple(inserted))

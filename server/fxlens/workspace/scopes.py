@@ -1,0 +1,141 @@
+"""Which statement gave a local or module-level name its value at a given point of a file.
+
+Python scoping, simplified for reading models statically: inside a function, the last binding of
+the name in that function's body before the point (nested functions and classes excluded), else
+the function's parameter, else the last module-level binding (before the point if there is one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from tree_sitter import Node
+
+from fxlens.workspace.syntax import Syntax
+
+BindingForm = Literal["value", "parameter", "unpacked", "loop", "with", "other"]
+_SCOPE_TYPES = frozenset({"function_definition", "lambda", "class_definition"})
+_IDENTIFIER = re.compile(rb"[A-Za-z0-9_]")
+
+
+@dataclass(frozen=True)
+class NameBinding:
+    """How a name got its value: ``value`` is the assigned expression or the parameter node."""
+
+    form: BindingForm
+    value: Node
+    statement: Node  # the binding statement (the function definition, for parameters)
+
+
+def enclosing_scope(node: Node) -> Node | None:
+    """The innermost function, lambda or class around ``node``; None at module level."""
+    parent = node.parent
+    while parent is not None and parent.type not in _SCOPE_TYPES:
+        parent = parent.parent
+    return parent
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The innermost ``def`` around ``node`` (skipping classes); None at module level."""
+    parent = node.parent
+    while parent is not None and parent.type != "function_definition":
+        parent = parent.parent
+    return parent
+
+
+def find_binding(syntax: Syntax, name: str, at: Node) -> NameBinding | None:
+    """The binding of ``name`` in force where ``at`` is evaluated."""
+    function = enclosing_function(at)
+    if function is not None:
+        local = _last_binding(syntax, name, function, at.start_byte)
+        if local is not None:
+            return local
+        parameter = _parameter(function, name, syntax)
+        if parameter is not None:
+            return NameBinding("parameter", parameter, function)
+    before = _last_binding(syntax, name, None, at.start_byte)
+    return before if before is not None else _last_binding(syntax, name, None, None)
+
+
+def _last_binding(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> NameBinding | None:
+    """The last binding of ``name`` directly in ``scope`` (None: module) ending before byte ``before``."""
+    start = scope.start_byte if scope is not None else 0
+    end = scope.end_byte if scope is not None else len(syntax.source)
+    if before is not None:
+        end = min(end, before)
+    needle = name.encode()
+    found: NameBinding | None = None
+    at = syntax.source.find(needle, start, end)
+    while at != -1:
+        after = at + len(needle)
+        whole_word = (at == 0 or not _IDENTIFIER.match(syntax.source, at - 1)) and not _IDENTIFIER.match(
+            syntax.source, after
+        )
+        if whole_word:
+            node = syntax.root.descendant_for_byte_range(at, after)
+            if node is not None and node.type == "identifier" and _in_scope(node, scope):
+                binding = _binding_of(node)
+                if binding is not None and (before is None or binding.statement.end_byte <= before):
+                    found = binding
+        at = syntax.source.find(needle, after, end)
+    return found
+
+
+def _in_scope(node: Node, scope: Node | None) -> bool:
+    inner = enclosing_scope(node)
+    if scope is None:
+        return inner is None
+    return inner is not None and inner.id == scope.id
+
+
+def _binding_of(identifier: Node) -> NameBinding | None:
+    """The binding an identifier is the target of, if it is one."""
+    parent = identifier.parent
+    if parent is None:
+        return None
+    if parent.type == "assignment" and _same(parent.child_by_field_name("left"), identifier):
+        value = parent.child_by_field_name("right")
+        while value is not None and value.type == "assignment":  # a = b = value
+            value = value.child_by_field_name("right")
+        if value is None:
+            return None
+        return NameBinding("value", value, _statement(parent))
+    if parent.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+        holder = parent.parent
+        if holder is not None and holder.type == "assignment":
+            return NameBinding("unpacked", holder, _statement(holder))
+        if holder is not None and holder.type == "for_statement":
+            return NameBinding("loop", holder, holder)
+    if parent.type == "for_statement" and _same(parent.child_by_field_name("left"), identifier):
+        return NameBinding("loop", parent, parent)
+    if parent.type == "as_pattern_target":
+        return NameBinding("with", parent, _statement(parent))
+    if parent.type in ("augmented_assignment", "named_expression") and _same(
+        parent.child_by_field_name("left") or parent.child_by_field_name("name"), identifier
+    ):
+        return NameBinding("other", parent, _statement(parent))
+    return None
+
+
+def _same(a: Node | None, b: Node) -> bool:
+    return a is not None and a.id == b.id
+
+
+def _statement(node: Node) -> Node:
+    while node.parent is not None and node.parent.type not in ("module", "block"):
+        node = node.parent
+    return node
+
+
+def _parameter(function: Node, name: str, syntax: Syntax) -> Node | None:
+    """The parameter node of ``function`` named ``name`` (plain, typed, default or typed default)."""
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        target = parameter if parameter.type == "identifier" else parameter.child_by_field_name("name")
+        if target is None and parameter.named_children:
+            target = parameter.named_children[0]
+        if target is not None and target.type == "identifier" and syntax.text(target) == name:
+            return parameter
+    return None
