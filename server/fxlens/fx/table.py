@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import operator
 import traceback
+from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import fx, nn
 from torch._subclasses.fake_tensor import FakeTensorMode
+from torch.utils import _pytree as pytree
 from torch.fx.node import _get_qualified_name
 
 from fxlens.fx.defaults import with_defaults
@@ -52,21 +54,20 @@ def node_table(
     inputs, input_info = _example_inputs(example_inputs)
     notes = [] if input_info.origin == "given" else [f"no example input given: shapes assume {input_info.describe()}"]
     was_training = model.training
-    per_mode: dict[Mode, tuple[NodeInfo, ...]] = {}
     try:
-        for mode in MODES:
-            if model.train(mode == "train") is None:
-                notes.append(
-                    "the model's train() returns None: torchvision's get_graph_node_names fails on it "
-                    "(create_feature_extractor does not use the return value)"
-                )
-            per_mode[mode] = _describe_mode(model, mode, inputs, kwargs, concrete_args, notes)
+        traced = {mode: _trace(model, mode, kwargs, concrete_args, notes) for mode in MODES}
+        outputs = {"eval": _propagate(traced["eval"], inputs, "eval", notes)}
+        model.train()
+        if _same_shapes_in_both_modes(traced["train"], traced["eval"]):
+            outputs["train"] = dict(zip(traced["train"].graph.nodes, outputs["eval"].values()))
+        else:
+            outputs["train"] = _propagate(traced["train"], inputs, "train", notes)
     finally:
         model.train(was_training)
     return NodeTable(
         model_type=_qualified_class_name(type(model)),
-        train=per_mode["train"],
-        eval=per_mode["eval"],
+        train=_rows(traced["train"], outputs["train"]),
+        eval=_rows(traced["eval"], outputs["eval"]),
         example_input=input_info,
         notes=tuple(dict.fromkeys(notes)),
     )
@@ -79,24 +80,52 @@ def _example_inputs(given: Sequence[InputLike] | None) -> tuple[list[InputLike],
     return list(given), InputInfo(shapes=shapes, origin="given")
 
 
-def _describe_mode(
-    model: nn.Module,
-    mode: Mode,
-    inputs: list[InputLike],
-    tracer_kwargs: dict[str, Any],
-    concrete_args: dict[str, Any] | None,
-    notes: list[str],
-) -> tuple[NodeInfo, ...]:
-    """The rows of one mode's table; remarks worth showing the user are appended to ``notes``."""
+@dataclass(frozen=True)
+class _Traced:
+    """One mode's trace: the tracer (names, scopes, sources) and the graph module it produced."""
+
+    tracer: NodePathTracer
+    graph_module: fx.GraphModule
+
+    @property
+    def graph(self) -> fx.Graph:
+        return self.graph_module.graph
+
+
+def _trace(
+    model: nn.Module, mode: Mode, tracer_kwargs: dict[str, Any], concrete_args: dict[str, Any] | None, notes: list[str]
+) -> _Traced:
+    """Trace ``model`` in ``mode`` (leaving it in that mode) with node sources recorded."""
+    if model.train(mode == "train") is None:
+        notes.append(
+            "the model's train() returns None: torchvision's get_graph_node_names fails on it "
+            "(create_feature_extractor does not use the return value)"
+        )
     tracer = NodePathTracer(record_sources=True, **tracer_kwargs)
     try:
         graph = tracer.trace(model, concrete_args=concrete_args)
     except Exception as error:
         raise NodeTableError(trace_problem(error, mode)) from error
-    graph_module = fx.GraphModule(tracer.root, graph, type(model).__name__)
-    outputs, note = _propagate(graph_module, tracer, inputs, mode)
-    if note:
-        notes.append(note)
+    return _Traced(tracer, fx.GraphModule(tracer.root, graph, type(model).__name__))
+
+
+def _same_shapes_in_both_modes(train: _Traced, eval_: _Traced) -> bool:
+    """True when one propagation serves both modes: identical graphs whose leaves are all torch's
+    or torchvision.ops' modules (their output shapes do not depend on the mode)."""
+
+    def signature(traced: _Traced) -> list[tuple[str, Any]]:
+        return [(n.op, n.target) for n in traced.graph.nodes]
+
+    return signature(train) == signature(eval_) and all(
+        type(train.graph_module.get_submodule(n.target)).__module__.startswith(("torch.nn.", "torchvision.ops."))
+        for n in train.graph.nodes
+        if n.op == "call_module"
+    )
+
+
+def _rows(traced: _Traced, outputs: dict[fx.Node, Any]) -> tuple[NodeInfo, ...]:
+    """The table rows of one mode, in execution order."""
+    tracer, graph_module = traced.tracer, traced.graph_module
     overwriters = _inplace_overwriters(graph_module)
     rows = []
     for node, name in tracer.node_to_qualname.items():
@@ -116,16 +145,15 @@ def _describe_mode(
     return tuple(rows)
 
 
-def _propagate(
-    graph_module: fx.GraphModule, tracer: NodePathTracer, inputs: list[InputLike], mode: Mode
-) -> tuple[dict[fx.Node, Any], str]:
-    """Run the graph on meta (or fake) tensors and keep every node's output; also return a note.
+def _propagate(traced: _Traced, inputs: list[InputLike], mode: Mode, notes: list[str]) -> dict[fx.Node, Any]:
+    """Run the graph on meta (or fake) tensors and keep every node's output.
 
     A train graph that fails to run (typically batch norm refusing a batch of one) is run again
-    with its modules in eval mode: their output shapes are the same, and the note says so.
+    with its modules in eval mode: their output shapes are the same, and a note says so.
     """
+    graph_module, tracer = traced.graph_module, traced.tracer
     try:
-        return _run_recording(graph_module, inputs), ""
+        return _run_recording(graph_module, inputs)
     except _PropagationError as first:
         if mode != "train":
             raise NodeTableError(_shape_problem(first, tracer, mode)) from first.__cause__
@@ -137,10 +165,11 @@ def _propagate(
         finally:
             graph_module.train()
         failing = tracer.node_to_qualname.get(first.node, first.node.name)
-        return outputs, (
+        notes.append(
             f"train-mode shapes were computed with modules in eval mode, because `{failing}` fails "
             f"in train mode with this input ({first.message})"
         )
+        return outputs
 
 
 class _PropagationError(Exception):
@@ -152,7 +181,7 @@ class _PropagationError(Exception):
 
 def _run_recording(graph_module: fx.GraphModule, inputs: list[InputLike]) -> dict[fx.Node, Any]:
     device = _weights_device(graph_module)
-    recorder = _OutputRecorder(graph_module)
+    recorder = _OutputRecorder(graph_module, reuse_leaf_calls=device.type == "meta")
     try:
         if device.type == "meta":
             recorder.run(*_materialise(inputs, device))
@@ -183,18 +212,55 @@ def _location(tracer: NodePathTracer, node: fx.Node) -> SourceLocation | None:
 
 
 class _OutputRecorder(fx.Interpreter):
-    """An ``fx.Interpreter`` that remembers each node's output and the node it is running."""
+    """An ``fx.Interpreter`` that remembers each node's output and the node it is running.
 
-    def __init__(self, module: fx.GraphModule):
+    With ``reuse_leaf_calls`` (meta tensors only), a call of a torch/torchvision.ops leaf module
+    that repeats an earlier call (same class, configuration, weight shapes and input metadata,
+    as in a transformer's 24 identical blocks) gets fresh meta tensors of the earlier call's
+    shapes instead of running again: meta kernels run in Python and dominate the table's cost.
+    """
+
+    def __init__(self, module: fx.GraphModule, reuse_leaf_calls: bool = False):
         super().__init__(module, garbage_collect_values=False)
         self.outputs: dict[fx.Node, Any] = {}
         self.current: fx.Node | None = None
+        self._reuse = reuse_leaf_calls
+        self._earlier_calls: dict[tuple, Any] = {}
 
     def run_node(self, n: fx.Node) -> Any:
         self.current = n
         result = super().run_node(n)
         self.outputs[n] = result
         return result
+
+    def call_module(self, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        module = self.fetch_attr(target)
+        key = _leaf_call_key(module, args, kwargs) if self._reuse else None
+        if key is None:
+            return super().call_module(target, args, kwargs)
+        if key not in self._earlier_calls:
+            self._earlier_calls[key] = super().call_module(target, args, kwargs)
+        return pytree.tree_map_only(torch.Tensor, _fresh_meta, self._earlier_calls[key])
+
+
+def _leaf_call_key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple | None:
+    """What determines a torch/torchvision.ops module call's output metadata, or None if unsure."""
+    if not type(module).__module__.startswith(("torch.nn.", "torchvision.ops.")):
+        return None
+    values = []
+    for leaf in pytree.tree_leaves((args, kwargs)):
+        if isinstance(leaf, torch.Tensor):
+            values.append((tuple(leaf.shape), leaf.stride(), leaf.dtype))
+        elif leaf is None or isinstance(leaf, (bool, int, float, str)):
+            values.append(leaf)
+        else:
+            return None
+    weights = tuple((name, tuple(t.shape), t.dtype) for name, t in (*module.named_parameters(), *module.named_buffers()))
+    return (type(module), repr(module), module.training, weights, pytree.tree_structure((args, kwargs)), tuple(values))
+
+
+def _fresh_meta(tensor: torch.Tensor) -> torch.Tensor:
+    return torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device="meta")
 
 
 def _weights_device(module: nn.Module) -> torch.device:
