@@ -107,7 +107,7 @@ def _call_site(syntax: Syntax, symbols: Symbols, call: Node) -> CallSite | None:
     if found is None:
         return None
     name, library = found
-    given = _arguments(syntax, arguments, PARAMETERS[name])
+    given = call_arguments(syntax, call, PARAMETERS[name])
     model = given.get("model")
     node_arguments = tuple(
         _node_argument(syntax, kind, *given[kind]) for kind in NODE_ARG_KINDS if kind in given
@@ -128,9 +128,12 @@ def _call_site(syntax: Syntax, symbols: Symbols, call: Node) -> CallSite | None:
     )
 
 
-def _arguments(syntax: Syntax, arguments: Node, parameters: tuple[str, ...]) -> dict[str, tuple[Node, bool]]:
+def call_arguments(syntax: Syntax, call: Node, parameters: tuple[str, ...]) -> dict[str, tuple[Node, bool]]:
     """Parameter name → (value node, given by keyword), for positional and keyword arguments."""
     given: dict[str, tuple[Node, bool]] = {}
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None:
+        return given
     position = 0
     for child in arguments.named_children:
         if child.type == "keyword_argument":

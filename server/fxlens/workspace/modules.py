@@ -1,0 +1,148 @@
+"""The workspace as a set of Python modules: module name ↔ file, parsed once per text, overlays first.
+
+The editor's unsaved text (overlays) wins over the disk, so resolution follows what the user sees.
+Third-party modules are whatever is not a file of the workspace (under the root or ``root/src``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from fxlens.workspace.config import ConfigError, FxlensConfig, load_config
+from fxlens.workspace.parse import ParsedDocument, parse_document
+from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.symbols import absolute_module
+
+
+def path_of(uri: str) -> str:
+    """The absolute file path of a ``file://`` URI or of a path."""
+    if uri.startswith("file://"):
+        return os.path.abspath(unquote(urlparse(uri).path))
+    return os.path.abspath(uri)
+
+
+class Workspace:
+    """A workspace root with its configuration, unsaved-text overlays and a cache of parsed files."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        overlays: Mapping[str, str] | None = None,
+        config: FxlensConfig | None = None,
+    ) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.overlays = {path_of(p): text for p, text in (overlays or {}).items()}
+        self.config_errors: list[ConfigError] = []
+        if config is None:
+            config, self.config_errors = load_config(self.root)
+        self.config = config
+        self._documents: dict[str, ParsedDocument] = {}
+        self._extra: dict[str, str] = {}  # module name → file, for open documents outside the root
+        self._roots = [r for r in (self.root, self.root / "src") if r.is_dir()] or [self.root]
+
+    def add(self, doc: ParsedDocument) -> None:
+        """Make an open document (possibly unsaved, possibly outside the root) part of the workspace."""
+        path = path_of(doc.uri)
+        self.overlays[path] = doc.text
+        self._documents[path] = doc
+        module, _ = self.module_name(path)
+        self._extra.setdefault(module, path)
+
+    def read(self, path: str) -> str | None:
+        """The file's text: the overlay if the editor has one, else the disk; None if unreadable."""
+        if path in self.overlays:
+            return self.overlays[path]
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def document(self, path: str) -> ParsedDocument | None:
+        """The parsed file, reparsed only when its text changed."""
+        text = self.read(path)
+        if text is None:
+            return None
+        cached = self._documents.get(path)
+        if cached is None or cached.text != text:
+            cached = self._documents[path] = parse_document(path, text)
+        return cached
+
+    def module_file(self, module: str) -> str | None:
+        """The workspace file defining ``module`` (``a/b.py`` or ``a/b/__init__.py``), if any."""
+        if not module:
+            return None
+        relative = Path(*module.split("."))
+        for root in self._roots:
+            for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
+                path = str(candidate)
+                if path in self.overlays or candidate.is_file():
+                    return path
+        return self._extra.get(module)
+
+    def module_name(self, path: str) -> tuple[str, bool]:
+        """(dotted module name, is a package) of a file; a file outside the root is named by its stem."""
+        file = Path(path)
+        for root in sorted(self._roots, key=lambda r: len(r.parts), reverse=True):
+            if file.is_relative_to(root):
+                parts = list(file.relative_to(root).with_suffix("").parts)
+                if parts[-1] == "__init__":
+                    return ".".join(parts[:-1]), True
+                return ".".join(parts), False
+        return file.stem, False
+
+    def split(self, qualified: str) -> tuple[str, str, str] | None:
+        """(module, attribute path, file) for the longest prefix of ``qualified`` that is a workspace module."""
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            file = self.module_file(module)
+            if file is not None:
+                return module, ".".join(parts[cut:]), file
+        return None
+
+
+def workspace_dependencies(
+    target: ModelSpec | str | os.PathLike[str],
+    root: str | os.PathLike[str] | Workspace,
+    overlays: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The workspace files a model's module imports, transitively, starting with the module's own file.
+
+    Static (import statements only); third-party modules are left out. A torchvision or timm
+    spec depends on no workspace file.
+    """
+    workspace = root if isinstance(root, Workspace) else Workspace(root, overlays, FxlensConfig())
+    if isinstance(target, ModelSpec):
+        if target.builder != "workspace" or not target.file:
+            return []
+        start = path_of(target.file)
+    else:
+        start = path_of(os.fspath(target))
+    seen = [start]
+    pending = [start]
+    while pending:
+        path = pending.pop()
+        doc = workspace.document(path)
+        if doc is None:
+            continue
+        module, is_package = workspace.module_name(path)
+        for imported, level in doc.symbols.imported:
+            name = absolute_module(imported, level, module, is_package)
+            file = workspace.module_file(name) if name else None
+            if file is not None and file not in seen:
+                seen.append(file)
+                pending.append(file)
+            for package in _parents(name):  # importing a.b.c runs a/__init__.py and a/b/__init__.py
+                init = workspace.module_file(package)
+                if init is not None and init.endswith("__init__.py") and init not in seen:
+                    seen.append(init)
+                    pending.append(init)
+    return seen
+
+
+def _parents(name: str | None) -> list[str]:
+    parts = (name or "").split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
