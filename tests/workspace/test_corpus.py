@@ -234,6 +234,8 @@ CASES = [
          "torchvision torchvision.models:resnet18 () () () file:1x3x32x32", half_typed=True),
     Case("ht-multiline-at-eof", TV + R18 + "fe = create_feature_extractor(resnet18(), [\n    'layer1',\n    'lay‸",
          ("create_feature_extractor torchvision resnet18() | return_nodes: layer1, lay*",), "return_nodes node lay", half_typed=True),
+    Case("ht-keyword-being-typed", TV + R18 + "fe = create_feature_extractor(resnet18(), return_no‸\n",
+         ("create_feature_extractor torchvision resnet18() | return_nodes: other",), None, half_typed=True),
     Case("ht-second-call-typing", TV + R18 + "a = create_feature_extractor(resnet18(), ['fc'])\nb = get_graph_node_names(resnet18()\n"
          "c = create_feature_extractor(resnet18(), ['la‸\n",
          ("create_feature_extractor torchvision resnet18() | return_nodes: fc", "get_graph_node_names torchvision resnet18() |",
