@@ -68,6 +68,8 @@ def evaluate(node: ast.expr, lookup: Callable[[str], Any]) -> Any:
         return {evaluate(k, lookup): evaluate(v, lookup) for k, v in zip(node.keys, node.values) if k is not None}
     if isinstance(node, ast.Name):
         return lookup(node.id)
+    if isinstance(node, ast.Attribute) and _dotted(node):
+        return lookup(_dotted(node))  # a constant of an imported module: ``settings.WIDTH``
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _checked(_UNARY[type(node.op)], evaluate(node.operand, lookup))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -78,6 +80,16 @@ def evaluate(node: ast.expr, lookup: Callable[[str], Any]) -> Any:
             raise NotLiteral("value too large to fold")
         return _checked(_BINARY[type(node.op)], left, right)
     raise NotLiteral(f"`{ast.unparse(node)}` is not a literal")
+
+
+def _dotted(node: ast.expr) -> str:
+    """``a.b.c`` for a chain of names, "" for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
 
 
 def _repeat_size(left: Any, right: Any) -> int:

@@ -371,7 +371,7 @@ class _Resolver:
             raise NotLiteral("constants refer to each other in a cycle")
 
         def lookup(name: str) -> Any:
-            binding = find_binding(place.doc.syntax, name, node)
+            binding = None if "." in name else find_binding(place.doc.syntax, name, node)
             if binding is not None:
                 if binding.form != "value":
                     raise NotLiteral(f"`{name}` is not a constant")
