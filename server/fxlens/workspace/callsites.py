@@ -205,13 +205,14 @@ def string_literal(syntax: Syntax, node: Node) -> StringLiteral | None:
 
 def _value(syntax: Syntax, node: Node, contents: list[tuple[Node, Node]]) -> str:
     """The decoded value; the raw content when it cannot be decoded yet (a trailing backslash)."""
+    raw = "".join(syntax.source[a.end_byte : b.start_byte].decode("utf-8", errors="replace") for a, b in contents)
+    if "\\" not in raw:
+        return raw  # nothing to decode: the common case, without a round trip through ``ast``
     try:
         value = ast.literal_eval(syntax.text(node))
     except (SyntaxError, ValueError):
         value = None
-    if isinstance(value, str):
-        return value
-    return "".join(syntax.source[a.end_byte : b.start_byte].decode("utf-8", errors="replace") for a, b in contents)
+    return value if isinstance(value, str) else raw
 
 
 def _dict_text(syntax: Syntax, node: Node) -> str:

@@ -91,9 +91,9 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Syn
         fixed = repair(lines.lines, _error_windows(tree.root_node))
         if fixed is not None:
             repaired = LineIndex(fixed.text)
-            base = previous.tree if previous is not None and previous.repair is not None else None
-            old = previous.source if base is not None and previous is not None else b""
-            syntax = Syntax(_reparse(base, old, fixed.text.encode("utf-8")), repaired, fixed)
+            new = fixed.text.encode("utf-8")
+            fixed_tree = _reparse(previous.tree, previous.source, new) if previous is not None else _PARSER.parse(new)
+            syntax = Syntax(fixed_tree, repaired, fixed)
     symbols = Symbols(syntax.tree, syntax.source)
     found = find_call_sites(syntax, symbols)
     return ParsedDocument(
@@ -108,10 +108,8 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Syn
     )
 
 
-def _reparse(base: Tree | None, old: bytes, new: bytes) -> Tree:
+def _reparse(base: Tree, old: bytes, new: bytes) -> Tree:
     """Parse ``new``, reusing ``base`` (the tree of ``old``) for the unchanged prefix and suffix."""
-    if base is None:
-        return _PARSER.parse(new)
     prefix = _common_prefix(old, new)
     suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
     tree = base.copy()
