@@ -69,10 +69,6 @@ class LineIndex:
             return Position(row, column)
         return Position(row, len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore")))
 
-    def end(self) -> Position:
-        """The position just past the last character."""
-        return Position(len(self.lines) - 1, len(self.lines[-1]))
-
     def slice(self, rng: Range) -> str:
         """The text inside ``rng``."""
         start, end = self.clamp(rng.start), self.clamp(rng.end)
