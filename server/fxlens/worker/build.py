@@ -1,0 +1,176 @@
+"""Inside the worker: a ``ModelSpec`` becomes a model, and the model a ``NodeTable`` or a ``Problem``.
+
+Every step that runs user code (import, construction, tracing) is guarded; what it raises —
+``SystemExit`` included — becomes a ``Problem`` of the matching kind. Torchvision models are built
+with ``weights=None`` (and ``weights_backbone=None`` where the builder takes it), timm models with
+``pretrained=False``: nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from fxlens.fx import NodeTableError, build_model, node_table
+from fxlens.nodes import InputInfo, NodeTable, Problem
+from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
+from fxlens.worker.errors import is_library_file, is_memory_error, problem_from_exception
+from fxlens.worker.loader import WorkspaceImporter
+
+Phase = Literal["import", "build", "trace"]
+USER_ERRORS = (Exception, SystemExit)  # what user code may raise without ending the worker
+
+WEIGHTS_NOTE = "the code asks for pretrained weights; fxlens builds the model without them (names and shapes do not depend on weights)"
+
+
+class _Failed(Exception):
+    """Carries a ``Problem`` out of a step."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def build_table(spec: ModelSpec, overlays: Mapping[str, str], phase: Callable[[Phase], None]) -> NodeTable | Problem:
+    """Import, build and trace the model ``spec`` describes; ``phase`` is told each step first."""
+    with WorkspaceImporter([spec.workspace_root] if spec.workspace_root else [], overlays) as importer:
+        is_user_file = importer.owns if importer.roots else (lambda f: not is_library_file(f))
+        try:
+            return _build_table(spec, importer, is_user_file, phase)
+        except _Failed as failed:
+            return failed.problem
+
+
+def _build_table(
+    spec: ModelSpec, importer: WorkspaceImporter, is_user_file: Callable[[str], bool], phase: Callable[[Phase], None]
+) -> NodeTable:
+    args, kwargs = _arguments(spec)
+    phase("import")
+    try:
+        factory, kwargs = _factory(spec, args, kwargs)
+    except USER_ERRORS as error:
+        raise _Failed(problem_from_exception("import", error, is_user_file=is_user_file, context=f"importing `{spec.module}`")) from error
+    phase("build")
+    try:
+        built = build_model(factory, *args, **kwargs)
+        model = _follow(built.model, spec.attributes)
+    except USER_ERRORS as error:
+        hint = _definitions_only_hint(importer) if isinstance(error, NameError) else ""
+        raise _Failed(
+            problem_from_exception("construction", error, is_user_file=is_user_file, context=f"building {spec.display_name}", hint=hint)
+        ) from error
+    phase("trace")
+    inputs, tracer_kwargs, concrete_args = _trace_arguments(spec, built.device)
+    try:
+        table = node_table(model, inputs, tracer_kwargs=tracer_kwargs, concrete_args=concrete_args)
+    except NodeTableError as error:
+        if is_memory_error(error.__cause__):
+            raise _Failed(problem_from_exception("memory", error.__cause__, is_user_file=is_user_file)) from error
+        raise _Failed(error.problem) from error
+    except USER_ERRORS as error:
+        raise _Failed(problem_from_exception("trace", error, is_user_file=is_user_file)) from error
+    notes = [built.note, WEIGHTS_NOTE if spec.weights_requested else ""]
+    if spec.example_input.origin == "default":
+        notes.append(f"no example input in the file or configuration: shapes assume {_dims(spec.example_input)}")
+    notes += [f"{path} was loaded definitions-only: its other top-level statements did not run" for path in importer.scripts]
+    return replace(
+        table,
+        built_on=built.device,
+        example_input=InputInfo(spec.example_input.shapes, spec.example_input.origin),
+        notes=tuple(dict.fromkeys(n for n in (*table.notes, *notes) if n)),
+    )
+
+
+def _arguments(spec: ModelSpec) -> tuple[list[Any], dict[str, Any]]:
+    try:
+        return [ast.literal_eval(a) for a in spec.args], {k: ast.literal_eval(v) for k, v in spec.kwargs}
+    except (ValueError, SyntaxError) as error:
+        raise _Failed(Problem("resolve", f"a constructor argument of {spec.display_name} is not a literal: {error}")) from error
+
+
+def _factory(spec: ModelSpec, args: list[Any], kwargs: dict[str, Any]) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
+    """The callable to build with, and the keyword arguments that keep it from downloading weights."""
+    factory = _follow(importlib.import_module(spec.module), tuple(spec.callable.split(".")))
+    if spec.builder == "timm":
+        return factory, {**kwargs, "pretrained": False}
+    if spec.builder == "torchvision":
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("pretrained", "pretrained_backbone")}
+        builder = factory
+        if spec.callable == "get_model" and args:
+            builder = importlib.import_module("torchvision.models").get_model_builder(args[0])
+        parameters = inspect.signature(builder).parameters
+        kwargs["weights"] = None
+        if "weights_backbone" in parameters:
+            kwargs["weights_backbone"] = None
+    return factory, kwargs
+
+
+def _follow(value: Any, attributes: tuple[str, ...]) -> Any:
+    for name in attributes:
+        value = getattr(value, name)
+    return value
+
+
+def _trace_arguments(spec: ModelSpec, device: str) -> tuple[list[Any], dict[str, Any], dict[str, Any] | None]:
+    """Example inputs, tracer kwargs and concrete args; a ``config`` problem when they are invalid."""
+    try:
+        concrete_args = ast.literal_eval(spec.concrete_args) if spec.concrete_args else None
+        return _example_inputs(spec.example_input, device), _tracer_kwargs(spec.tracer), concrete_args
+    except USER_ERRORS as error:
+        raise _Failed(problem_from_exception("config", error, context="tracer settings or example input")) from error
+
+
+def _tracer_kwargs(settings: TracerSettings) -> dict[str, Any]:
+    """``tracer_kwargs`` for ``node_table``: references imported, literals evaluated, timm's registries added."""
+    kwargs: dict[str, Any] = {name: ast.literal_eval(text) for name, text in settings.other}
+    leaf_modules = [import_reference(r) for r in settings.leaf_modules]
+    autowrap_functions = [import_reference(r) for r in settings.autowrap_functions]
+    autowrap_modules = [importlib.import_module(m) for m in settings.autowrap_modules]
+    if settings.library == "timm":
+        try:
+            timm_fx = importlib.import_module("timm.layers._fx")
+        except ImportError:
+            timm_fx = None
+        if timm_fx is not None:
+            leaf_modules += list(timm_fx._leaf_modules)
+            autowrap_functions += list(timm_fx._autowrap_functions)
+    for key, values in (("leaf_modules", leaf_modules), ("autowrap_functions", autowrap_functions), ("autowrap_modules", autowrap_modules)):
+        if values:
+            kwargs[key] = [*kwargs.get(key, ()), *values]
+    return kwargs
+
+
+def import_reference(reference: str) -> Any:
+    """The object a ``"module:QualName"`` reference names."""
+    module, _, qualname = reference.partition(":")
+    if not qualname:
+        raise ValueError(f"{reference!r} is not a 'module:QualName' reference")
+    return _follow(importlib.import_module(module), tuple(qualname.split(".")))
+
+
+def _example_inputs(spec: InputSpec, device: str) -> list[Any]:
+    """Shapes for float32 (``node_table`` makes the tensors); zero tensors for other dtypes."""
+    if spec.dtype == "float32":
+        return list(spec.shapes)
+    dtype = getattr(torch, spec.dtype)
+    return [torch.zeros(shape, dtype=dtype, device=device) for shape in spec.shapes]
+
+
+def _dims(spec: InputSpec) -> str:
+    return ", ".join("×".join(map(str, s)) for s in spec.shapes)
+
+
+def _definitions_only_hint(importer: WorkspaceImporter) -> str:
+    if not importer.scripts:
+        return ""
+    return (
+        "fxlens runs only the imports, definitions and constants of a script; a name assigned by other "
+        "top-level code is undefined here: pass it as a constructor argument or make it a constant"
+    )
