@@ -38,9 +38,10 @@ def is_definition(statement: ast.stmt) -> bool:
     """True for statements a definitions-only load executes.
 
     Imports, ``def``/``class`` (with their decorators), docstrings, ``pass``, assignments of simple
-    expressions to names, ``torch.fx.wrap(...)`` registrations, and ``if``/``try`` blocks made only
-    of such statements (``try: import timm`` / ``if TYPE_CHECKING:``). Not ``if __name__ ==
-    "__main__":`` blocks, loops, calls, ``with`` blocks or attribute assignments.
+    expressions to names, ``torch.fx.wrap(...)`` registrations, ``if``/``try`` blocks made only of
+    such statements (``try: import timm`` / ``if TYPE_CHECKING:``), and ``if __name__ ==
+    "__main__":`` blocks (an import never enters them). Not loops, calls, ``with`` blocks or
+    attribute assignments.
     """
     if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)):
         return True
@@ -54,7 +55,7 @@ def is_definition(statement: ast.stmt) -> bool:
             and (statement.value is None or _is_simple(statement.value))
         )
     if isinstance(statement, ast.If):
-        return not _is_main_guard(statement.test) and all(map(is_definition, statement.body + statement.orelse))
+        return _is_main_guard(statement) or all(map(is_definition, statement.body + statement.orelse))
     if isinstance(statement, ast.Try):
         blocks = statement.body + statement.orelse + statement.finalbody
         blocks += [s for handler in statement.handlers for s in handler.body]
@@ -69,7 +70,12 @@ def _is_name_target(target: ast.expr) -> bool:
 
 
 def _is_simple(expression: ast.expr) -> bool:
-    return all(isinstance(node, _SIMPLE_EXPRESSIONS) for node in ast.walk(expression))
+    """Made of literals, names and operators only; a lambda's body is not evaluated, so not checked."""
+    if isinstance(expression, ast.Lambda):
+        return True
+    return isinstance(expression, _SIMPLE_EXPRESSIONS) and all(
+        _is_simple(child) for child in ast.iter_child_nodes(expression)
+    )
 
 
 def _is_fx_wrap(expression: ast.expr) -> bool:
@@ -80,10 +86,13 @@ def _is_fx_wrap(expression: ast.expr) -> bool:
     return (isinstance(func, ast.Name) and func.id == "wrap") or (isinstance(func, ast.Attribute) and func.attr == "wrap")
 
 
-def _is_main_guard(test: ast.expr) -> bool:
-    names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
-    strings = {n.value for n in ast.walk(test) if isinstance(n, ast.Constant)}
-    return "__name__" in names and "__main__" in strings
+def _is_main_guard(statement: ast.If) -> bool:
+    """``if __name__ == "__main__":`` (either operand order) without an ``else``."""
+    test = statement.test
+    if statement.orelse or not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    operands = {ast.dump(test.left), ast.dump(test.comparators[0])}
+    return operands == {ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
 
 
 def definitions_only(tree: ast.Module) -> tuple[ast.Module, bool]:
