@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
 import re
@@ -202,6 +203,8 @@ class Supervisor:
                 job.task.cancel()
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starting
         worker, self._worker = self._worker, None
         if worker is not None:
             await self._shut_down(worker)
@@ -354,6 +357,9 @@ class Supervisor:
                 hint="check that this interpreter can run `python -m fxlens.worker` (Python ≥ 3.10 with torch)",
                 details=tuple(worker.recent_output().splitlines()[-20:]),
             ))  # fmt: skip
+        except asyncio.CancelledError:  # stopped while starting: the process must not outlive us
+            await self._shut_down(worker)
+            raise
         if status["type"] == "fatal":
             await self._shut_down(worker)
             return self._fail(Problem.from_json(status["problem"]))

@@ -1,0 +1,51 @@
+"""Helpers for the worker tests: a tiny workspace writer, a log recorder, common specs."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from fxlens.worker.supervisor import Supervisor
+from fxlens.workspace.spec import ModelSpec
+
+RESNET50 = ModelSpec("torchvision", "torchvision.models", "resnet50", "resnet50")
+
+SupervisorFactory = Callable[..., Supervisor]
+
+
+class Workspace:
+    """A directory of Python files, written from dedented text."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(self, relative: str, text: str) -> str:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    def spec(self, relative: str, callable: str, *args: str, kwargs: tuple[tuple[str, str], ...] = ()) -> ModelSpec:
+        """The spec of workspace class/factory ``callable`` defined in file ``relative``."""
+        module = relative.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        return ModelSpec(
+            builder="workspace",
+            module=module,
+            callable=callable,
+            display_name=callable,
+            args=args,
+            kwargs=kwargs,
+            file=str(self.root / relative),
+            workspace_root=str(self.root),
+        )
+
+
+class Log(list[str]):
+    """The supervisor's log: every line it was given."""
+
+    def __call__(self, line: str) -> None:
+        self.append(line)
+
+    def text(self) -> str:
+        return "\n".join(self)
