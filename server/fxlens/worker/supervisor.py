@@ -41,6 +41,7 @@ DocumentKey = tuple[str, int]  # (uri, version)
 GiB = 1 << 30
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 8 * GiB
+LINE_LIMIT = 4096  # a longer line without a newline is logged in pieces
 TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
 STACK_DUMP_WAIT = 0.5  # seconds a hung worker gets to print its stack before it is killed
 
@@ -429,21 +430,21 @@ class Supervisor:
         assert worker.process.stdout is not None
         pid = worker.process.pid
         pending = b""
-        truncated = False
         try:
             while chunk := await worker.process.stdout.read(65536):
                 worker.tail.append(chunk)
                 if self._output_budget <= 0:
-                    if not truncated:
-                        self.log(f"[worker {pid}] … output truncated ({self.output_limit} bytes per request)")
-                    truncated = True
                     continue
-                truncated = False
                 pending += chunk[: self._output_budget]
                 self._output_budget -= len(chunk)
                 *lines, pending = pending.split(b"\n")
+                if len(pending) >= LINE_LIMIT or (pending and self._output_budget <= 0):
+                    lines.append(pending)
+                    pending = b""
                 for line in lines:
                     self.log(f"[worker {pid}] {line.decode(errors='replace')}")
+                if self._output_budget <= 0:
+                    self.log(f"[worker {pid}] … output truncated ({self.output_limit} bytes per request)")
         finally:
             if pending:
                 self.log(f"[worker {pid}] {pending.decode(errors='replace')}")

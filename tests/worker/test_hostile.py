@@ -1,0 +1,192 @@
+"""Hostile models: each gets the right kind of problem, and the supervisor serves the next request.
+
+One supervisor (5 s timeout, the default 8 GiB memory cap) lives through all of them, as the
+language server's does. After each hostile request, a model the worker has never seen must come
+back as a node table: a fresh trace, not a cache hit.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from fxlens.nodes import NodeTable, Problem
+from fxlens.worker.cache import TableCache
+from fxlens.worker.supervisor import Supervisor
+from worker_helpers import Log, Workspace
+from fxlens.workspace.spec import InputSpec, ModelSpec
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+PREAMBLE = """\
+import ctypes
+import os
+import sys
+
+import torch
+from torch import nn
+
+"""
+
+HOSTILE = {
+    "hang_in_init": """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        while True:
+            pass
+""",
+    "hang_in_forward": """\
+class Model(nn.Module):
+    def forward(self, x):
+        while True:
+            pass
+""",
+    "exit_during_import": """\
+class Model(nn.Module):
+    os._exit(3)
+""",
+    "segfault": """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        ctypes.string_at(0)
+""",
+    "allocates_64_gib": """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.table = torch.empty(16 * 2**30, device="cpu")
+""",
+    "prints_10_mb": """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        print("spam " * 2_000_000)
+
+    def forward(self, x):
+        return self.fc(x)
+""",
+    "sys_exit_during_import": """\
+class Model(nn.Module):
+    sys.exit()
+""",
+}
+
+SMALL_INPUT = InputSpec(shapes=((1, 4),), origin="file")
+_fresh = itertools.count(1)
+
+
+class Harness:
+    def __init__(self, supervisor: Supervisor, workspace: Workspace, log: Log):
+        self.supervisor = supervisor
+        self.workspace = workspace
+        self.log = log
+
+    async def hostile(self, name: str, text: str | None = None) -> NodeTable | Problem:
+        self.workspace.write(f"{name}.py", text if text is not None else PREAMBLE + HOSTILE[name])
+        spec = self.workspace.spec(f"{name}.py", "Model")
+        return await self.supervisor.node_table(ModelSpec(**{**spec.__dict__, "example_input": SMALL_INPUT}))
+
+    async def next_request_succeeds(self) -> None:
+        """A model never traced before (its width is new) comes back as a table, from a trace."""
+        width = next(_fresh)
+        spec = ModelSpec(
+            "workspace", "good", "Good", "Good", kwargs=(("width", str(width)),),
+            file=str(self.workspace.root / "good.py"), workspace_root=str(self.workspace.root), example_input=SMALL_INPUT,
+        )  # fmt: skip
+        traces = self.supervisor.traces_run
+        table = await self.supervisor.node_table(spec)
+        assert isinstance(table, NodeTable), table
+        assert table.find("eval", "fc").output.describe() == f"1×{width}"
+        assert self.supervisor.traces_run == traces + 1
+        assert self.supervisor.state == "ready"
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    root = tmp_path_factory.mktemp("hostile")
+    workspace = Workspace(root / "ws")
+    workspace.write("good.py", PREAMBLE + "class Good(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n        self.fc = nn.Linear(4, width)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    log = Log()
+    supervisor = Supervisor(timeout=5.0, cache=TableCache(root / "cache"), log=log)
+    assert await supervisor.start() is None
+    yield Harness(supervisor, workspace, log)
+    await supervisor.stop()
+
+
+def line_of(problem: Problem) -> tuple[str, int, str]:
+    assert problem.location is not None, problem
+    return Path(problem.location.file).name, problem.location.line, problem.location.text
+
+
+async def test_a_hang_in_init_times_out_at_the_hanging_line(harness: Harness):
+    problem = await harness.hostile("hang_in_init")
+    assert problem.kind == "timeout"
+    file, line, _ = line_of(problem)
+    assert (file, line in (11, 12)) == ("hang_in_init.py", True)  # the loop's header or its body
+    await harness.next_request_succeeds()
+
+
+async def test_a_hang_in_forward_times_out(harness: Harness):
+    problem = await harness.hostile("hang_in_forward")
+    assert problem.kind == "timeout" and "tracing Model took longer than 5 s" in problem.message
+    assert Path(problem.location.file).name == "hang_in_forward.py"
+    await harness.next_request_succeeds()
+
+
+async def test_os_exit_during_import_is_a_crash(harness: Harness):
+    problem = await harness.hostile("exit_during_import")
+    assert problem.kind == "crash" and "exit code 3" in problem.message and "importing" in problem.message
+    await harness.next_request_succeeds()
+
+
+async def test_a_segfault_is_a_crash_at_the_user_s_line(harness: Harness):
+    problem = await harness.hostile("segfault")
+    assert problem.kind == "crash" and "SIGSEGV" in problem.message
+    assert line_of(problem) == ("segfault.py", 11, "ctypes.string_at(0)")
+    await harness.next_request_succeeds()
+
+
+async def test_allocating_64_gib_hits_the_memory_cap(harness: Harness):
+    problem = await harness.hostile("allocates_64_gib")
+    assert problem.kind == "memory"
+    assert line_of(problem)[1:] == (11, 'self.table = torch.empty(16 * 2**30, device="cpu")')
+    await harness.next_request_succeeds()
+
+
+async def test_printing_10_mb_reaches_the_log_truncated_and_the_table_still_arrives(harness: Harness):
+    harness.log.clear()
+    table = await harness.hostile("prints_10_mb")
+    assert isinstance(table, NodeTable) and table.names("eval") == ["x", "fc"]
+    assert "spam spam" in harness.log.text()
+    assert any("output truncated" in line for line in harness.log)
+    assert len(harness.log.text()) < 200_000
+    await harness.next_request_succeeds()
+
+
+async def test_sys_exit_during_import_is_an_import_problem(harness: Harness):
+    problem = await harness.hostile("sys_exit_during_import")
+    assert (problem.kind, problem.message) == ("import", "importing `sys_exit_during_import`: the code called sys.exit()")
+    assert line_of(problem)[1:] == (9, "sys.exit()")
+    await harness.next_request_succeeds()
+
+
+async def test_a_script_s_training_loop_never_runs(harness: Harness):
+    sentinel = harness.workspace.root / "TRAINED"
+    script = PREAMBLE + HOSTILE["prints_10_mb"].replace('        print("spam " * 2_000_000)\n', "") + f"""
+model = Model()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    open({str(sentinel)!r}, "w").write("trained")
+"""
+    table = await harness.hostile("train_script", script)
+    assert isinstance(table, NodeTable) and table.names("train") == ["x", "fc"]
+    assert any("train_script.py was loaded definitions-only" in note for note in table.notes)
+    assert not sentinel.exists()
+    await harness.next_request_succeeds()
