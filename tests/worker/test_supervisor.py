@@ -121,6 +121,7 @@ async def test_editing_an_imported_file_retraces_and_editing_an_unrelated_file_d
     edited = await supervisor.node_table(net, dependencies=dependencies(net))
     assert supervisor.traces_run == 2
     assert edited.names("train")[-1] == "block.sub"
+    assert edited.find("train", "block.sub").source.text == "return self.act(self.conv(x)) - x"  # not a stale line
 
 
 @pytest.mark.asyncio

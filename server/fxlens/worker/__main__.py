@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import gc
 import importlib.metadata
 import os
 import resource
@@ -87,8 +86,6 @@ def serve(channel_in: int, channel_out: int) -> None:
         reply: Message = {"type": "result", "id": request_id}
         reply["problem" if isinstance(result, Problem) else "table"] = result.to_json()
         write_message(channel_out, reply)
-        del result
-        gc.collect()
 
 
 def main() -> None:

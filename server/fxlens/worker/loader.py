@@ -205,6 +205,7 @@ class WorkspaceImporter(importlib.abc.MetaPathFinder):
         )
 
     def __enter__(self) -> WorkspaceImporter:
+        linecache.checkcache()  # files edited on disk since an earlier request: forget their old lines
         sys.path[:0] = self._paths
         sys.meta_path.insert(0, self)
         for path, text in self.overlays.items():

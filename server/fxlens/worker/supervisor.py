@@ -136,6 +136,11 @@ class Supervisor:
             return self._worker.state
         return "starting" if self._starting is not None and not self._starting.done() else "dead"
 
+    @property
+    def worker_pid(self) -> int | None:
+        """The process id of the current worker (for status displays and measurements)."""
+        return self._worker.process.pid if self._worker is not None else None
+
     async def start(self) -> Problem | None:
         """Start the warm worker and wait until it has imported torch; the problem if it cannot."""
         started = await self._ready_worker()

@@ -1,0 +1,90 @@
+"""Tracing worker latency and memory (issue 4); run by hand, figures go to BENCHMARKS.md.
+
+    /work/venv/bin/python bench/bench_worker.py [--repeat N]
+
+Cold: a new supervisor, spawn → first resnet50 table. Warm uncached: resnet50 with a new
+``num_classes`` each time (same graph, new cache key) on a warm worker. Cached: the same request
+again (memory), and from the disk cache by a fresh supervisor. Memory: the worker's peak RSS
+(VmHWM) and address space (VmPeak, what the 8 GiB cap limits) after vit_h_14.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fxlens.nodes import NodeTable
+from fxlens.worker.cache import TableCache
+from fxlens.worker.supervisor import Supervisor
+from fxlens.workspace.spec import ModelSpec
+
+
+def resnet50(num_classes: int = 1000) -> ModelSpec:
+    return ModelSpec("torchvision", "torchvision.models", "resnet50", "resnet50", kwargs=(("num_classes", str(num_classes)),))
+
+
+VIT_H_14 = ModelSpec("torchvision", "torchvision.models", "vit_h_14", "vit_h_14")
+
+
+def status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+async def timed(request: Callable[[], Awaitable[object]]) -> float:
+    start = time.perf_counter()
+    result = await request()
+    elapsed = time.perf_counter() - start
+    assert isinstance(result, NodeTable), result
+    return elapsed
+
+
+def summary(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    return f"median {statistics.median(ms):.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (n={len(ms)})"
+
+
+async def main(repeat: int) -> None:
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cold = []
+        for _ in range(3):
+            supervisor = Supervisor(cache=TableCache(None), log=lambda line: None)
+            cold.append(await timed(lambda: supervisor.node_table(resnet50())))
+            await supervisor.stop()
+        print("cold spawn → first resnet50 table:", summary(cold))
+
+        supervisor = Supervisor(cache=TableCache(Path(cache_dir)), log=lambda line: None)
+        await supervisor.start()
+        pid = supervisor.worker_pid
+        assert pid is not None
+        print(f"worker after start-up: RSS {status_kib(pid, 'VmRSS') / 1024:.0f} MiB, address space {status_kib(pid, 'VmPeak') / 1024:.0f} MiB")
+        await timed(lambda: supervisor.node_table(resnet50(1)))  # first trace pays one-time lazy imports
+        warm = [await timed(lambda i=i: supervisor.node_table(resnet50(2 + i))) for i in range(repeat)]
+        print("warm uncached resnet50:", summary(warm))
+        memory_hits = [await timed(lambda: supervisor.node_table(resnet50(2))) for _ in range(repeat * 10)]
+        print("cached resnet50 (memory):", summary(memory_hits))
+        disk_hits = []
+        for _ in range(repeat):
+            supervisor.cache = TableCache(Path(cache_dir))  # empty memory, same directory
+            disk_hits.append(await timed(lambda: supervisor.node_table(resnet50(2))))
+        print("cached resnet50 (disk, as after a restart):", summary(disk_hits))
+        vit = await timed(lambda: supervisor.node_table(VIT_H_14))
+        print(
+            f"vit_h_14 uncached: {vit * 1000:.0f} ms; worker peak RSS {status_kib(pid, 'VmHWM') / 1024:.0f} MiB, "
+            f"peak address space {status_kib(pid, 'VmPeak') / 1024:.0f} MiB (cap {supervisor.memory_limit >> 20} MiB)"
+        )
+        print(f"traces run: {supervisor.traces_run}")
+        await supervisor.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    asyncio.run(main(parser.parse_args().repeat))
