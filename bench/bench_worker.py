@@ -48,7 +48,7 @@ async def timed(request: Callable[[], Awaitable[object]]) -> float:
 
 def summary(samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
-    return f"median {statistics.median(ms):.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (n={len(ms)})"
+    return f"median {statistics.median(ms):.2f} ms, min {ms[0]:.2f}, max {ms[-1]:.2f} (n={len(ms)})"
 
 
 async def main(repeat: int) -> None:
