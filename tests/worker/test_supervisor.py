@@ -7,6 +7,8 @@ to them through ``Supervisor``, as the language server does.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +163,17 @@ async def test_a_newer_version_of_the_document_supersedes_a_queued_request(
     assert supervisor.traces_run == 1
     with pytest.raises(Superseded):  # an answer to version 1 is no use once version 2 was asked
         await supervisor.node_table(net, document_key=("file:///train.py", 1))
+
+
+@pytest.mark.asyncio
+async def test_a_worker_that_dies_between_requests_is_replaced(make_supervisor: SupervisorFactory, net: ModelSpec):
+    supervisor = make_supervisor()
+    await supervisor.start()
+    first_pid = supervisor.worker_pid
+    os.kill(first_pid, signal.SIGKILL)
+    table = await supervisor.node_table(net)
+    assert isinstance(table, NodeTable), table
+    assert supervisor.workers_started == 2 and supervisor.worker_pid != first_pid
 
 
 @pytest.mark.asyncio

@@ -115,7 +115,7 @@ class Supervisor:
         self.cache = cache if cache is not None else TableCache(default_cache_dir())
         self.log = log
         self.output_limit = output_limit
-        self.traces_run = 0  # requests sent to a worker (cache hits and merged requests excluded)
+        self.traces_run = 0  # requests a worker ran (cache hits, merged requests and re-sends excluded)
         self.workers_started = 0
         self._worker: _Worker | None = None
         self._starting: asyncio.Task[_Worker | Problem] | None = None
@@ -260,15 +260,18 @@ class Supervisor:
             else:
                 waiter.set_result(task.result())
 
-    async def _trace(self, spec: ModelSpec, overlays: dict[str, str]) -> Result:
-        """One request to the worker; a timeout or a death becomes a ``Problem`` and a new worker."""
+    async def _trace(self, spec: ModelSpec, overlays: dict[str, str], *, retry: bool = True) -> Result:
+        """One request to the worker; a timeout or a death becomes a ``Problem`` and a new worker.
+
+        A worker found dead before it acknowledged the request (it died while idle) is replaced
+        and the request sent again, once: that death was not this request's doing.
+        """
         worker = await self._ready_worker()
         if isinstance(worker, Problem):
             return worker
         self._request_id += 1
         request_id = self._request_id
         worker.state = "busy"
-        self.traces_run += 1
         self._output_budget = self.output_limit
         phase = ["start"]
 
@@ -284,11 +287,17 @@ class Supervisor:
         try:
             reply = await asyncio.wait_for(exchange(), self.timeout)
         except asyncio.TimeoutError:
+            self.traces_run += 1
             await self._dump_stack_and_kill(worker)
             return self._lost_worker(worker, spec, overlays, _PHASES[phase[0]], timed_out=True)
         except (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError):
             await self._reap(worker)
+            if phase[0] == "start" and retry:
+                self._replace(worker)
+                return await self._trace(spec, overlays, retry=False)
+            self.traces_run += 1
             return self._lost_worker(worker, spec, overlays, _PHASES[phase[0]], timed_out=False)
+        self.traces_run += 1
         worker.state = "ready"
         if "table" in reply:
             return NodeTable.from_json(reply["table"])
@@ -298,10 +307,7 @@ class Supervisor:
         self, worker: _Worker, spec: ModelSpec, overlays: Mapping[str, str], phase: str, *, timed_out: bool
     ) -> Problem:
         """The problem for a request whose worker was killed or died; a replacement is started."""
-        worker.state = "dead"
-        if self._worker is worker:
-            self._worker = None
-        self._begin_start()
+        self._replace(worker)
         output = worker.recent_output()
         location = _stack_location(output, spec.workspace_root, overlays)
         if timed_out:
@@ -330,6 +336,14 @@ class Supervisor:
         )
 
     # the worker process ------------------------------------------------------------------
+
+    def _replace(self, worker: _Worker) -> None:
+        """Forget a dead worker and start its successor."""
+        worker.state = "dead"
+        worker.writer.close()
+        if self._worker is worker:
+            self._worker = None
+        self._begin_start()
 
     def _begin_start(self) -> None:
         if self._fatal is None and (self._starting is None or self._starting.done()) and self._worker is None:
@@ -454,6 +468,9 @@ class Supervisor:
             if pending:
                 self.log(f"[worker {pid}] {pending.decode(errors='replace')}")
             worker.output_done.set()
+        if worker is self._worker and worker.state == "ready":  # it died between requests: replace it now
+            self.log(f"fxlens worker {pid} ended while idle; starting another")
+            self._replace(worker)
 
     async def _dump_stack_and_kill(self, worker: _Worker) -> None:
         """Ask a hung worker for its Python stack (faulthandler, SIGUSR1), then kill its process group."""
