@@ -9,7 +9,6 @@ insists on lists.
 from __future__ import annotations
 
 import copy
-import re
 import warnings
 from collections.abc import Iterable, Mapping
 from itertools import chain
@@ -20,14 +19,9 @@ from torch.fx.graph_module import _USER_PRESERVED_ATTRIBUTES_KEY, _CodeOnlyModul
 
 from fxlens.fx.defaults import with_defaults
 from fxlens.fx.tracer import NodePathTracer
+from fxlens.selection import argument_error, missing_node_message, query_is_present, select_outputs
 
 NodeSpec = list[str] | tuple[str, ...] | Mapping[str, str]
-
-MISSING_NODE_HINT = (
-    "Hint: use `get_graph_node_names` to make sure the `return_nodes` you specified are present. "
-    "It may even be that you need to specify `train_return_nodes` and `eval_return_nodes` separately."
-)
-
 
 def get_graph_node_names(
     model: nn.Module,
@@ -88,16 +82,9 @@ def normalize_return_nodes(
     eval_return_nodes: NodeSpec | None,
 ) -> dict[str, dict[str, str]]:
     """``{"train": {query: output_name}, "eval": {...}}``, or torchvision's ``ValueError``."""
-    if return_nodes is None and train_return_nodes is None and eval_return_nodes is None:
-        raise ValueError(
-            "Either `return_nodes` or `train_return_nodes` and `eval_return_nodes` together, should be specified"
-        )
-    if (train_return_nodes is None) != (eval_return_nodes is None):
-        raise ValueError(
-            "If any of `train_return_nodes` and `eval_return_nodes` are specified, then both should be specified"
-        )
-    if (return_nodes is None) == (train_return_nodes is None):
-        raise ValueError("If `train_return_nodes` and `eval_return_nodes` are specified, then both should be specified")
+    error = argument_error(return_nodes is not None, train_return_nodes is not None, eval_return_nodes is not None)
+    if error is not None:
+        raise ValueError(error)
     if return_nodes is not None:
         return {"train": _to_str_dict(return_nodes), "eval": _to_str_dict(return_nodes)}
     return {"train": _to_str_dict(train_return_nodes), "eval": _to_str_dict(eval_return_nodes)}
@@ -107,33 +94,6 @@ def _to_str_dict(nodes: NodeSpec | Iterable[str]) -> dict[str, str]:
     if isinstance(nodes, Mapping):
         return {str(k): str(v) for k, v in nodes.items()}
     return {str(n): str(n) for n in nodes}
-
-
-def query_is_present(query: str, names: Iterable[str]) -> bool:
-    """torchvision's check: ``query`` is used as an unescaped regex, so ``.`` matches any character.
-
-    Raises ``re.error`` for queries that are not valid regular expressions (``"head("``).
-    """
-    return any(re.match(rf"^{query}(\.|$)", name) is not None for name in names)
-
-
-def select_outputs(names: list[str], queries: Mapping[str, str]) -> dict[str, int]:
-    """Which node each query returns: ``{output_name: index into names}``, in execution order.
-
-    Walks the nodes last to first; a node goes to the first query (in the given order) whose
-    dot components are a prefix of its name, so a module query selects the last node executed
-    under it, and each query is satisfied once. A query that matches no node is left out.
-    """
-    pending = dict(queries)
-    chosen: dict[str, int] = {}
-    for index in range(len(names) - 1, -1, -1):
-        parts = names[index].split(".")
-        for query, output_name in pending.items():
-            if ".".join(parts[: query.count(".") + 1]) == query:
-                chosen[output_name] = index
-                del pending[query]
-                break
-    return dict(reversed(chosen.items()))
 
 
 def create_feature_extractor(
@@ -188,7 +148,7 @@ def _extraction_graph(
         raise ValueError("There are duplicate nodes! Please raise an issue https://github.com/pytorch/vision/issues")
     for query in queries:
         if not query_is_present(query, names):
-            raise ValueError(f"node: '{query}' is not present in model. {MISSING_NODE_HINT}")
+            raise ValueError(missing_node_message(query))
 
     outputs = [n for n in graph.nodes if n.op == "output"]
     if not outputs:
