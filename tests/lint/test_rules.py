@@ -1,0 +1,164 @@
+"""Each lint rule on real torchvision node tables: the finding, where it points, and its fixes."""
+
+from __future__ import annotations
+
+import pytest
+
+from fxlens.lint import RULES, Finding, lint_call_site
+from fxlens.nodes import NodeTable, Problem, SourceLocation
+from fxlens.workspace.parse import parse_document
+from fxlens.workspace.resolve import Unresolved
+
+torchvision = pytest.importorskip("torchvision", reason="the rules are checked on torchvision's models")
+from fxlens.fx import build_model, node_table  # noqa: E402
+
+HEADER = "from torchvision.models.feature_extraction import create_feature_extractor\n"
+
+
+@pytest.fixture(scope="module")
+def resnet() -> NodeTable:
+    return node_table(build_model(torchvision.models.resnet18, weights=None).model, [(1, 3, 64, 64)])
+
+
+@pytest.fixture(scope="module")
+def googlenet() -> NodeTable:
+    model = build_model(torchvision.models.googlenet, weights=None, init_weights=False).model
+    return node_table(model, [(2, 3, 64, 64)])
+
+
+@pytest.fixture(scope="module")
+def vit() -> NodeTable:
+    return node_table(build_model(torchvision.models.vit_b_16, weights=None).model)
+
+
+def lint(call: str, model) -> tuple[str, list[Finding]]:
+    text = HEADER + call + "\n"
+    doc = parse_document("file:///t.py", text, 1)
+    (site,) = doc.call_sites
+    return text, lint_call_site(site, model, text)
+
+
+def at(text: str, finding: Finding) -> str:
+    """The text a finding's range covers (single-line ranges)."""
+    line = text.splitlines()[finding.range.start.line]
+    return line[finding.range.start.column : finding.range.end.column]
+
+
+def apply(text: str, finding: Finding, fix: int = 0) -> str:
+    (edit,) = finding.fixes[fix].edits
+    lines = text.splitlines(keepends=True)
+    start = sum(len(line) for line in lines[: edit.range.start.line]) + edit.range.start.column
+    end = sum(len(line) for line in lines[: edit.range.end.line]) + edit.range.end.column
+    return text[:start] + edit.new_text + text[end:]
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+def test_a_correct_call_has_no_findings(resnet: NodeTable) -> None:
+    assert lint('create_feature_extractor(m, return_nodes={"layer1": "a", "layer4.1.relu_1": "b", "fc": "c"})', resnet)[1] == []
+
+
+def test_fxl001_unknown_node_suggests_the_closest_names(resnet: NodeTable) -> None:
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["layer1.0.relu2"])', resnet)
+    assert (finding.code, finding.name, finding.severity) == ("FXL001", "unknown-node", "error")
+    assert at(text, finding) == "layer1.0.relu2"
+    assert "did you mean `layer1.0.relu_1`" in finding.message or "`layer1.0.relu_1`" in finding.message
+    assert 'return_nodes=["layer1.0.relu_1"]' in apply(text, finding, [f.title for f in finding.fixes].index("Change to `layer1.0.relu_1`"))
+
+
+def test_fxl002_a_train_only_node_in_return_nodes_is_split_by_the_fix(googlenet: NodeTable) -> None:
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["aux1.fc2", "fc"])', googlenet)
+    assert (finding.code, finding.severity) == ("FXL002", "warning")
+    assert "only in train mode" in finding.message and "raises ValueError for eval mode" in finding.message
+    fixed = apply(text, finding)
+    assert "train_return_nodes=['aux1.fc2', 'fc'], eval_return_nodes=['fc'])" in fixed
+    assert lint(fixed.removeprefix(HEADER).strip(), googlenet)[1] == []
+
+
+def test_fxl002_a_node_missing_from_its_own_mode_is_an_error(googlenet: NodeTable) -> None:
+    _, (finding,) = lint('create_feature_extractor(m, train_return_nodes=["fc"], eval_return_nodes=["aux2.fc2"])', googlenet)
+    assert (finding.code, finding.severity) == ("FXL002", "error")
+    assert "does not exist in eval mode" in finding.message
+
+
+def test_fxl003_a_dot_wildcard_match_selects_nothing(resnet: NodeTable) -> None:
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["layer1.0.relu.1", "fc"])', resnet)
+    assert finding.code == "FXL003" and "`layer1.0.relu_1`" in finding.message
+    assert '["layer1.0.relu_1", "fc"]' in apply(text, finding)
+
+
+def test_fxl004_regex_metacharacters_crash_torchvisions_check(resnet: NodeTable) -> None:
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["fc("])', resnet)
+    assert finding.code == "FXL004" and at(text, finding) == "fc("
+
+
+def test_fxl004_needs_no_table() -> None:
+    assert codes(lint('create_feature_extractor(m, return_nodes=["fc("])', None)[1]) == ["FXL004"]
+
+
+def test_fxl005_an_earlier_module_query_consumes_the_later_ones_node(resnet: NodeTable) -> None:
+    text, (finding, overwritten) = lint('create_feature_extractor(m, return_nodes=["layer4", "layer4.1"])', resnet)
+    assert finding.code == "FXL005" and at(text, finding) == "layer4.1"
+    # and the node it gets instead, layer4.1.add, is then overwritten by the in-place ReLU
+    assert overwritten.code == "FXL007" and "by `layer4.1.relu_1`" in overwritten.message
+    assert "returns `layer4.1.add`" in finding.message and "instead of `layer4.1.relu_1`" in finding.message
+    assert "`layer4` takes that node" in finding.message
+
+
+def test_fxl006_duplicate_output_names_collapse(resnet: NodeTable) -> None:
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes={"layer1": "feat", "layer2": "feat"})', resnet)
+    assert finding.code == "FXL006" and "`feat`" in finding.message
+    assert text.splitlines()[1][finding.range.start.column - 1 : finding.range.end.column + 1] == '"feat"'
+    assert finding.range.start.column > text.splitlines()[1].index("layer2")
+
+
+def test_fxl007_an_output_overwritten_in_place_is_warned_about(resnet: NodeTable) -> None:
+    _, (finding,) = lint('create_feature_extractor(m, return_nodes=["layer1.0.bn1"])', resnet)
+    assert finding.code == "FXL007" and "overwritten in place by `layer1.0.relu`" in finding.message
+
+
+def test_fxl008_non_tensor_outputs(vit: NodeTable) -> None:
+    _, (finding,) = lint('create_feature_extractor(m, return_nodes=["getitem"])', vit)
+    assert finding.code == "FXL008" and "not a tensor (int)" in finding.message
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    ["", 'train_return_nodes=["fc"]', 'return_nodes=["fc"], train_return_nodes=["fc"], eval_return_nodes=["fc"]'],
+)
+def test_fxl009_rejected_argument_combinations_quote_torchvision(arguments: str) -> None:
+    (finding,) = lint(f"create_feature_extractor(m, {arguments})", None)[1]
+    assert finding.code == "FXL009" and "raises ValueError: " in finding.message
+
+
+def test_fxl010_a_renumbered_module_name_is_explained_and_fixed(vit: NodeTable) -> None:
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["encoder.layers.encoder_layer_0.ln_2"])', vit)
+    assert finding.code == "FXL010" and "listed as `encoder.layers.encoder_layer_0.ln_1`" in finding.message
+    assert '"encoder.layers.encoder_layer_0.ln_1"' in apply(text, finding)
+
+
+def test_fxl011_a_model_that_fails_points_at_its_line() -> None:
+    location = SourceLocation("/w/net.py", 12, "if x.sum() > 0:")
+    problem = Problem("trace", "TraceError: symbolically traced variables cannot be used", location, hint="use concrete_args")
+    text, (finding,) = lint('create_feature_extractor(MyNet(), return_nodes=["fc"])', problem)
+    assert finding.code == "FXL011" and at(text, finding) == "MyNet()"
+    assert "/w/net.py:12: if x.sum() > 0:" in finding.message and "Hint: use concrete_args" in finding.message
+    assert finding.related[0][0] == location
+
+
+def test_fxl012_an_unresolved_model_is_information_with_the_reason() -> None:
+    text = HEADER + 'create_feature_extractor(model, return_nodes=["fc"])\n'
+    (site,) = parse_document("file:///t.py", text, 1).call_sites
+    (finding,) = lint_call_site(site, Unresolved("`model` is not assigned in this file", site.model_range), text)
+    assert (finding.code, finding.severity) == ("FXL012", "information") and "`model` is not assigned" in finding.message
+
+
+def test_every_rule_has_a_stable_code_and_a_ruff_like_name() -> None:
+    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 13)]
+    assert all(rule.name.islower() and " " not in rule.name for rule in RULES.values())
+
+
+def test_half_typed_strings_are_not_judged_yet(resnet: NodeTable) -> None:
+    assert lint('create_feature_extractor(m, return_nodes=["layer1.', resnet)[1] == []
