@@ -185,9 +185,11 @@ def _table_findings(site: CallSite, argument: NodeArgument, table: NodeTable, li
     }
     for query in queries:
         findings += _presence_findings(site, argument, query, present[query.name.value], table, lines)
-    for mode in _modes(argument.kind):
+    modes = _modes(argument.kind)
+    same_graphs = len(modes) == 2 and table.names("train") == table.names("eval")
+    for mode in modes[1:] if same_graphs else modes:
         usable = [q for q in queries if mode in present[q.name.value]]
-        findings += _selection_findings(usable, table, mode)
+        findings += _selection_findings(usable, table, mode, "" if same_graphs else f" in {mode} mode")
     return _one_per_range_and_code(findings)
 
 
@@ -244,8 +246,11 @@ def _presence_findings(
     ]
 
 
-def _selection_findings(queries: list[NodeQuery], table: NodeTable, mode: Mode) -> list[Finding]:
-    """FXL003, FXL005, FXL007 and FXL008: what each accepted query really returns in ``mode``."""
+def _selection_findings(queries: list[NodeQuery], table: NodeTable, mode: Mode, in_mode: str) -> list[Finding]:
+    """FXL003, FXL005, FXL007 and FXL008: what each accepted query really returns in ``mode``.
+
+    ``in_mode`` is how messages name the mode (empty when both modes have the same nodes).
+    """
     nodes = table.nodes(mode)
     names = [n.name for n in nodes]
     together = select_outputs(names, {q.name.value: q.name.value for q in queries})
@@ -272,24 +277,24 @@ def _selection_findings(queries: list[NodeQuery], table: NodeTable, mode: Mode) 
             findings.append(
                 _finding(
                     "FXL005",
-                    f"`{name}` {gets} in {mode} mode instead of `{names[alone]}`: the earlier query `{taker}` "
+                    f"`{name}` {gets}{in_mode} instead of `{names[alone]}`: the earlier query `{taker}` "
                     f"takes that node (each node goes to the first query that matches it)",
                     query.name.range,
                 )
             )
         if chosen is not None:
-            findings += _output_findings(query, nodes[chosen], mode)
+            findings += _output_findings(query, nodes[chosen], in_mode)
     return findings
 
 
-def _output_findings(query: NodeQuery, node: NodeInfo, mode: Mode) -> list[Finding]:
+def _output_findings(query: NodeQuery, node: NodeInfo, in_mode: str) -> list[Finding]:
     findings = []
     selected = f"`{query.name.value}`" + ("" if node.name == query.name.value else f" (node `{node.name}`)")
     if node.overwritten_by:
         findings.append(
             _finding(
                 "FXL007",
-                f"{selected} is overwritten in place by `{node.overwritten_by}` later in {mode} mode: the "
+                f"{selected} is overwritten in place by `{node.overwritten_by}` later{in_mode}: the "
                 f"extractor returns the values after `{node.overwritten_by}`, not the ones `{node.name}` computed",
                 query.name.range,
             )
@@ -298,7 +303,7 @@ def _output_findings(query: NodeQuery, node: NodeInfo, mode: Mode) -> list[Findi
         findings.append(
             _finding(
                 "FXL008",
-                f"{selected} returns {node.output.describe()} in {mode} mode, not a tensor",
+                f"{selected} returns {node.output.describe()}{in_mode}, not a tensor",
                 query.name.range,
             )
         )

@@ -1,0 +1,138 @@
+"""`fxlens check` and `fxlens nodes` as users run them: real subprocesses, real worker, real models."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torchvision", reason="the examples use torchvision models")
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+def fxlens(*args: str, cwd: Path = REPO, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run([sys.executable, "-m", "fxlens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_check_reports_the_examples_mistakes_like_ruff(cache: Path) -> None:
+    result = fxlens("check", "examples/", cache=cache)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("examples/extract_features.py:12:10: FXL001 `layer1.0.relu2` is not a node of ResNet")
+    assert "did you mean `layer1.0.relu`, `layer1.0.relu_1`" in lines[0]
+    assert [line.split(" ")[0:2] for line in lines[:-1]] == [
+        ["examples/extract_features.py:12:10:", "FXL001"],
+        ["examples/extract_features.py:14:10:", "FXL005"],
+        ["examples/extract_features.py:14:10:", "FXL007"],
+        ["examples/extract_features.py:15:10:", "FXL007"],
+        ["examples/extract_features.py:21:79:", "FXL002"],
+    ]
+    assert lines[-1] == "Found 5 problems."
+
+
+def test_json_and_github_formats_and_rule_selection(cache: Path) -> None:
+    result = fxlens("check", "--output-format", "json", "--select", "FXL00", "--ignore", "FXL007", "extract_features.py", cwd=EXAMPLES, cache=cache)
+    findings = json.loads(result.stdout)
+    assert [f["code"] for f in findings] == ["FXL001", "FXL005", "FXL002"]
+    assert findings[0]["location"] == {"row": 12, "column": 10} and findings[0]["filename"] == "extract_features.py"
+    assert findings[0]["fixes"][0]["edits"][0]["new_text"] == "layer1.0.relu"
+    github = fxlens("check", "--output-format", "github", "--select", "FXL002", "extract_features.py", cwd=EXAMPLES, cache=cache)
+    assert github.stdout.startswith("::warning title=fxlens (FXL002),file=extract_features.py,line=21,col=79::FXL002 `aux` exists only in train mode")
+
+
+def test_a_clean_project_exits_zero(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "ok.py").write_text(textwrap.dedent("""
+        from torchvision.models import resnet18
+        from torchvision.models.feature_extraction import create_feature_extractor
+        extractor = create_feature_extractor(resnet18(), return_nodes=["layer1", "layer4.1.relu_1"])
+    """))
+    result = fxlens("check", str(tmp_path), cache=cache)
+    assert (result.returncode, result.stdout.strip()) == (0, "All checks passed!")
+
+
+def test_ignored_files_are_skipped_and_static_rules_run_without_tracing(tmp_path: Path, cache: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    call = 'from torchvision.models.feature_extraction import create_feature_extractor\ncreate_feature_extractor(m, return_nodes=["a("])\n'
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated" / "skip.py").write_text(call)
+    (tmp_path / "keep.py").write_text(call)
+    result = fxlens("check", "--no-trace", ".", cwd=tmp_path, cache=cache)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("keep.py:2:26: FXL012 fxlens cannot tell which model this is: `m` is not defined")
+    assert lines[1].startswith("keep.py:2:44: FXL004 `a(` is not a valid regular expression")
+    assert "skip.py" not in result.stdout and result.returncode == 1
+
+
+def test_a_model_that_hangs_is_a_finding_and_the_rest_is_still_checked(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.fxlens]\ntrace-timeout = 3\n")
+    (tmp_path / "stuck.py").write_text(textwrap.dedent("""
+        import time
+        from torch import nn
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+        class Stuck(nn.Module):
+            def __init__(self):
+                super().__init__()
+                while True:
+                    time.sleep(0.1)
+
+        create_feature_extractor(Stuck(), return_nodes=["x"])
+    """))
+    (tmp_path / "wrong.py").write_text(textwrap.dedent("""
+        from torchvision.models import resnet18
+        from torchvision.models.feature_extraction import create_feature_extractor
+        create_feature_extractor(resnet18(), return_nodes=["layer5"])
+    """))
+    result = fxlens("check", ".", cwd=tmp_path, cache=cache)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("stuck.py:12:26: FXL011 the model cannot be used (timeout error)")
+    assert "stuck.py:" in lines[0] and "time.sleep(0.1)" in lines[0]
+    assert lines[1].startswith("wrong.py:4:53: FXL001 `layer5` is not a node of ResNet")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check", "--select", "XYZ"], ["check", "no/such/path"], ["nodes", "resnet50"], ["nodes", "torchvision:resnet18", "--input", "1,x"]],
+)
+def test_usage_errors_exit_two(args: list[str], cache: Path) -> None:
+    result = fxlens(*args, cache=cache)
+    assert result.returncode == 2 and "error:" in result.stderr
+
+
+def test_nodes_prints_the_table_with_mode_marks(cache: Path) -> None:
+    result = fxlens("nodes", "examples/tinynet.py:TinyNet", "--input", "2,3,32,32", cache=cache)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert rows["blocks.1.add"][1:] == ["call_function", "operator.add", "2×16×16×16", "2×16×16×16"]
+    assert rows["aux"][-4:] == ["2×10", "—", "train", "only"]
+    assert "input: 2×3×32×32 (config)" in result.stdout
+
+
+def test_nodes_as_json_for_one_mode(cache: Path) -> None:
+    result = fxlens("nodes", "torchvision:resnet18", "--mode", "eval", "--json", cache=cache)
+    table = json.loads(result.stdout)
+    assert "train" not in table and table["eval"][-1]["name"] == "fc"
+    assert table["eval"][-1]["output"]["tensors"][0]["shape"] == [1, 1000]
+    assert table["built_on"] == "meta"
+
+
+def test_nodes_reports_a_model_that_fails(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "net.py").write_text("from torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n        raise RuntimeError('no GPU here')\n")
+    result = fxlens("nodes", f"{tmp_path}/net.py:Net", cache=cache)
+    assert result.returncode == 1
+    assert "construction error: building Net: RuntimeError: no GPU here" in result.stderr
+    assert "net.py:4: raise RuntimeError(" in result.stderr
