@@ -1,0 +1,85 @@
+"""What a node-name string means for a traced model: the node, or the node a module prefix selects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable
+from fxlens.selection import select_outputs
+from fxlens.workspace.callsite import NodeArgKind
+
+ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
+    "return_nodes": MODES,
+    "train_return_nodes": ("train",),
+    "eval_return_nodes": ("eval",),
+}
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """A query resolved per mode: the node it returns there (None when absent)."""
+
+    query: str
+    nodes: dict[Mode, NodeInfo | None]
+
+    @property
+    def is_prefix(self) -> bool:
+        return any(node is not None and node.name != self.query for node in self.nodes.values())
+
+    def any_node(self) -> NodeInfo | None:
+        return next((n for n in self.nodes.values() if n is not None), None)
+
+
+def meaning(query: str, table: NodeTable) -> Meaning | None:
+    """The node ``query`` selects in each mode (exactly as create_feature_extractor would), or None."""
+    nodes: dict[Mode, NodeInfo | None] = {}
+    for mode in MODES:
+        rows = table.nodes(mode)
+        index = select_outputs([n.name for n in rows], {query: query}).get(query)
+        nodes[mode] = rows[index] if index is not None else None
+    return Meaning(query, nodes) if any(nodes.values()) else None
+
+
+def hover_markdown(query: str, table: NodeTable) -> str | None:
+    """Markdown for a node-name string: what it is, its output per mode, where it comes from."""
+    found = meaning(query, table)
+    if found is None:
+        return None
+    node = found.any_node()
+    lines = [f"**`{query}`** — {_what(node)}"]
+    if found.is_prefix:
+        lines.append(f"module prefix: selects `{node.name}`, the last node executed under `{query}`")
+    if node.op == "call_module":
+        lines.append(f"module `{node.module_path}` ({node.module_type})")
+    elif node.module_path:
+        lines.append(f"inside `{node.module_path}` ({node.module_type})")
+    lines += ["", "| mode | output |", "| --- | --- |"]
+    for mode in MODES:
+        chosen = found.nodes[mode]
+        lines.append(f"| {mode} | {_output(chosen, found.is_prefix) if chosen else f'absent in {mode}'} |")
+    lines.append("")
+    if node.source is not None:
+        lines.append(f"from `{node.source.file.rsplit('/', 1)[-1]}:{node.source.line}`: `{node.source.text}`")
+    if node.overwritten_by:
+        lines.append(f"overwritten in place by `{node.overwritten_by}`")
+    if table.example_input is not None:
+        lines.append(f"input: {table.example_input.describe()}")
+    return "  \n".join(lines)
+
+
+def _what(node: NodeInfo) -> str:
+    return f"{node.op} `{node.target}`"
+
+
+def _output(chosen: NodeInfo, is_prefix: bool) -> str:
+    text = chosen.output.describe() if chosen.output is not None else "?"
+    if chosen.output is not None and chosen.output.kind == "tensor":
+        text += f" {chosen.output.tensors[0].dtype}" if chosen.output.tensors[0].dtype == "float32" else ""
+    return f"{text} (`{chosen.name}`)" if is_prefix else text
+
+
+def detail(node: NodeInfo) -> str:
+    """``call_module Conv2d · 1×64×56×56`` for a completion item."""
+    what = node.module_type if node.op == "call_module" else node.target
+    shape = node.output.describe() if node.output is not None else "?"
+    return f"{node.op} {what} · {shape}"

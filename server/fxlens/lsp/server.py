@@ -1,0 +1,333 @@
+"""The pygls wiring: LSP messages in, ``Session`` and the feature functions, lsprotocol types out.
+
+No logic lives here beyond converting positions at the edge and choosing which function answers.
+The process never imports torch: models are traced by the worker the session supervises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+import fxlens
+from fxlens.lint import Finding, Model
+from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints
+from fxlens.lsp.describe import hover_markdown
+from fxlens.lsp.positions import from_client_position, to_client_range
+from fxlens.lsp.session import Hooks, Session
+from fxlens.lsp.settings import Settings, parse_settings
+from fxlens.nodes import NodeTable, Problem
+from fxlens.render import as_markdown
+from fxlens.workspace.callsite import Position, Range
+from fxlens.workspace.parse import CursorContext, cursor_context
+from fxlens.workspace.resolve import Unresolved
+from fxlens.workspace.text import TextChange
+
+logger = logging.getLogger("fxlens.lsp")
+
+COMPLETION_WAIT = 0.5  # seconds a completion may wait for a trace before answering "not ready"
+HOVER_WAIT = 1.0
+
+
+class FxlensServer(LanguageServer):
+    """A pygls server holding one ``Session``."""
+
+    session: Session | None = None
+
+    def require_session(self) -> Session:
+        if self.session is None:
+            raise RuntimeError("the server is not initialized")
+        return self.session
+
+
+server = FxlensServer("fxlens", fxlens.__version__)
+
+
+def run(tcp: tuple[str, int] | None = None) -> None:
+    """Serve LSP on stdio, or on TCP at ``(host, port)``."""
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    if tcp is None:
+        server.start_io()
+    else:
+        server.start_tcp(*tcp)
+
+
+# -- lifecycle and settings ----------------------------------------------------------------------
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: FxlensServer, params: types.InitializeParams) -> None:
+    settings, errors = parse_settings(params.initialization_options)
+    ls.session = Session(ls.workspace.root_path or ".", settings, _hooks(ls))
+    ls.session.configure(settings)
+    _show_errors(ls, errors)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: FxlensServer, params: types.InitializedParams) -> None:
+    session = ls.require_session()
+    for error in session.workspace.config_errors:
+        _show_errors(ls, [f"pyproject.toml [tool.fxlens] {error.key}: {error.message}"])
+    await _pull_settings(ls)
+    session.start_worker()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: FxlensServer, params: types.DidChangeConfigurationParams) -> None:
+    session = ls.require_session()
+    pushed = params.settings.get("fxlens") if isinstance(params.settings, dict) else None
+    if pushed is not None:
+        settings, errors = parse_settings(pushed, session.settings)
+        _show_errors(ls, errors)
+        session.configure(settings)
+    else:
+        await _pull_settings(ls)
+    session.start_worker()
+    for uri in session.documents:
+        session.schedule(uri, 0.0)
+
+
+async def _pull_settings(ls: FxlensServer) -> None:
+    """Ask the client for section ``fxlens`` when it supports ``workspace/configuration``."""
+    session = ls.require_session()
+    workspace = ls.client_capabilities.workspace
+    if workspace is None or not workspace.configuration:
+        return
+    try:
+        (pulled,) = await ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="fxlens")])
+        )
+    except Exception as error:  # noqa: BLE001 - a client that fails here keeps the settings it gave
+        logger.warning("workspace/configuration failed: %s", error)
+        return
+    settings, errors = parse_settings(pulled, session.settings)
+    _show_errors(ls, errors)
+    session.configure(settings)
+
+
+def _show_errors(ls: FxlensServer, errors: list[str]) -> None:
+    for error in errors:
+        ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"fxlens: {error} (using the default)"))
+
+
+@server.feature(types.SHUTDOWN)
+async def shutdown(ls: FxlensServer, params: None) -> None:
+    if ls.session is not None:
+        await ls.session.stop()
+
+
+def _hooks(ls: FxlensServer) -> Hooks:
+    def publish(uri: str, version: int, findings: list[Finding]) -> None:
+        document = ls.workspace.get_text_document(uri)
+        rules = ls.require_session().settings.rules
+        shown = [diagnostics.to_diagnostic(f, lambda r: to_client_range(document, r)) for f in diagnostics.configured(findings, rules)]
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=shown))
+
+    def status(state: str, message: str) -> None:
+        ls.protocol.notify("fxlens/status", {"state": state, "message": message})
+
+    async def tracing(title: str, trace: Awaitable[Model]) -> Model:
+        task = asyncio.ensure_future(trace)
+        done, _ = await asyncio.wait([task], timeout=0.05)
+        if done:
+            return task.result()
+        status("tracing", title)
+        token = str(uuid.uuid4())
+        try:
+            await ls.work_done_progress.create_async(token)
+            ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
+        except Exception:  # noqa: BLE001 - a client without progress support still gets the result
+            return await task
+        try:
+            return await task
+        finally:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
+
+    return Hooks(publish, status, tracing)
+
+
+# -- documents -----------------------------------------------------------------------------------
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: FxlensServer, params: types.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    ls.require_session().open(item.uri, item.text, item.version)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: FxlensServer, params: types.DidChangeTextDocumentParams) -> None:
+    session = ls.require_session()
+    doc = session.documents.get(params.text_document.uri)
+    if doc is None:
+        return
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    changes = []
+    text = doc.text
+    for change in params.content_changes:
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            lines = text.splitlines(keepends=True) or [""]
+            server_range = document.position_codec.range_from_client_units(lines, change.range)
+            changes.append(TextChange(change.text, _fxlens_range(server_range)))
+            text = _apply(text, lines, server_range, change.text)
+        else:
+            changes.append(TextChange(change.text))
+            text = change.text
+    session.change(params.text_document.uri, changes, params.text_document.version)
+
+
+def _fxlens_range(server_range: Any) -> Range:
+    return Range(
+        Position(server_range.start.line, server_range.start.character),
+        Position(server_range.end.line, server_range.end.character),
+    )
+
+
+def _apply(text: str, lines: list[str], server_range: Any, new_text: str) -> str:
+    def offset(position: Any) -> int:
+        return sum(len(line) for line in lines[: position.line]) + position.character
+
+    return text[: offset(server_range.start)] + new_text + text[offset(server_range.end) :]
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: FxlensServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.require_session().schedule(params.text_document.uri, 0.0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: FxlensServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.require_session().close(params.text_document.uri)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+
+# -- features ------------------------------------------------------------------------------------
+
+
+def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[TextDocument, CursorContext | None]:
+    session = ls.require_session()
+    document = ls.workspace.get_text_document(uri)
+    doc = session.documents.get(uri)
+    if doc is None:
+        return document, None
+    return document, cursor_context(doc, from_client_position(document, position))
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION,
+    types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=False),
+)
+async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.CompletionList | None:
+    document, context = _context(ls, params.text_document.uri, params.position)
+    if context is None or context.role != "node":
+        return None
+    session = ls.require_session()
+    model = await session.model(session.documents[params.text_document.uri], context.call_site, COMPLETION_WAIT)
+    if not isinstance(model, NodeTable):
+        return types.CompletionList(is_incomplete=True, items=[completion.not_ready_item(_not_ready(model))])
+    edit_range = to_client_range(document, context.string.range) if context.string is not None else None
+    return types.CompletionList(is_incomplete=False, items=completion.completion_items(context, model, edit_range))
+
+
+def _not_ready(model: Model) -> str:
+    if isinstance(model, Problem):
+        return f"fxlens: the model failed ({model.kind} error): {model.message}"
+    if isinstance(model, Unresolved):
+        return f"fxlens: {model.reason}"
+    return "fxlens: tracing the model… (ask again in a moment)"
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | None:
+    document, context = _context(ls, params.text_document.uri, params.position)
+    if context is None or context.string is None or context.role != "node":
+        return None
+    session = ls.require_session()
+    model = await session.model(session.documents[params.text_document.uri], context.call_site, HOVER_WAIT)
+    if not isinstance(model, NodeTable):
+        return None
+    text = hover_markdown(context.string.value, model)
+    if text is None:
+        return None
+    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), to_client_range(document, context.string.range))
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> types.Location | None:
+    _, context = _context(ls, params.text_document.uri, params.position)
+    if context is None or context.string is None:
+        return None
+    session = ls.require_session()
+    model = await session.model(session.documents[params.text_document.uri], context.call_site, HOVER_WAIT)
+    return definition.node_location(context.string.value, model) if isinstance(model, NodeTable) else None
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    session = ls.require_session()
+    uri = params.text_document.uri
+    known = session.findings.get(uri)
+    doc = session.documents.get(uri)
+    if known is None or doc is None or known[0] != doc.version:
+        return []
+    document = ls.workspace.get_text_document(uri)
+    wanted = Range(from_client_position(document, params.range.start), from_client_position(document, params.range.end))
+
+    def to_range(r: Range) -> types.Range:
+        return to_client_range(document, r)
+
+    findings = diagnostics.configured(known[1], session.settings.rules)
+    return code_actions.quick_fixes(findings, wanted, uri, doc.version, to_range, lambda f: diagnostics.to_diagnostic(f, to_range))
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    session = ls.require_session()
+    doc = session.documents.get(params.text_document.uri)
+    if not session.settings.inlay_hints or doc is None:
+        return []
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    hints = []
+    for site in doc.call_sites:
+        model = await session.model(doc, site, 0.0)
+        if isinstance(model, NodeTable):
+            hints += inlay_hints.shape_hints(site, model, lambda r: to_client_range(document, r))
+    return hints
+
+
+@server.feature("fxlens/showNodes")
+async def show_nodes(ls: FxlensServer, params: Any) -> dict[str, str]:
+    """The node table of the model of the call under (or nearest above) the cursor, as Markdown."""
+    session = ls.require_session()
+    uri = _get(_get(params, "textDocument"), "uri")
+    position = _get(params, "position")
+    doc = session.documents.get(uri)
+    if doc is None or not doc.call_sites:
+        raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
+    document = ls.workspace.get_text_document(uri)
+    cursor = from_client_position(document, types.Position(_get(position, "line"), _get(position, "character")))
+    site = max((s for s in doc.call_sites if s.range.start <= cursor), key=lambda s: s.range.start, default=doc.call_sites[0])
+    spec = session.resolve(doc, site)
+    if isinstance(spec, Unresolved):
+        raise ValueError(spec.reason)
+    model = await session.model(doc, site, session.settings.trace_timeout or 60.0)
+    if not isinstance(model, NodeTable):
+        raise ValueError(_not_ready(model))
+    title = f"Nodes of {spec.display_name}"
+    return {"title": title, "markdown": as_markdown(model, title)}
+
+
+def _get(value: Any, key: str) -> Any:
+    """A field of custom-request params, which arrive as objects or as dicts."""
+    return value[key] if isinstance(value, dict) else getattr(value, key)
+

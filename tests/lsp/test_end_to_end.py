@@ -1,0 +1,171 @@
+"""The language server end to end: a real client over stdio, real worker, torchvision models."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from conftest_lsp import SERVER, codes, diagnostics_where, initialize_params, make_workspace, open_document, position_of
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+pytest.importorskip("torchvision", reason="the server traces torchvision models")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]
+
+
+@pytest_lsp.fixture(scope="module", config=SERVER)
+async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
+    root = make_workspace(tmp_path_factory.mktemp("workspace"))
+    lsp_client.root = root  # type: ignore[attr-defined]
+    await lsp_client.initialize_session(initialize_params(root, {"inlayHints": True}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def root_of(client: LanguageClient) -> Path:
+    return client.root  # type: ignore[attr-defined]
+
+
+async def test_diagnostics_reach_the_client_for_torchvision_and_workspace_models(client: LanguageClient) -> None:
+    uri = open_document(client, root_of(client) / "train.py")
+    diagnostics = await diagnostics_where(client, uri, lambda d: {"FXL001", "FXL002"} <= set(codes(d)))
+    unknown = next(d for d in diagnostics if d.code == "FXL001")
+    assert "`layer1.0.relu2` is not a node of ResNet" in unknown.message and "`layer1.0.relu_1`" in unknown.message
+    assert unknown.severity == types.DiagnosticSeverity.Error and unknown.source == "fxlens"
+    line = (root_of(client) / "train.py").read_text().splitlines()[unknown.range.start.line]
+    assert line[unknown.range.start.character : unknown.range.end.character] == "layer1.0.relu2"
+    mode_only = next(d for d in diagnostics if d.code == "FXL002")
+    assert "`aux` exists only in train mode" in mode_only.message
+    assert any(report.title.startswith("Tracing ") for reports in client.progress_reports.values() for report in reports if isinstance(report, types.WorkDoneProgressBegin))
+
+
+async def test_quick_fix_replaces_the_unknown_name(client: LanguageClient) -> None:
+    path = root_of(client) / "train.py"
+    uri = path.as_uri()
+    diagnostics = await diagnostics_where(client, uri, lambda d: "FXL001" in codes(d))
+    unknown = next(d for d in diagnostics if d.code == "FXL001")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), unknown.range, types.CodeActionContext([unknown]))
+    )
+    fix = next(a for a in actions if a.title == "Change to `layer1.0.relu_1`")
+    (change,) = fix.edit.document_changes
+    assert change.text_document.version == 1
+    (edit,) = change.edits
+    lines = path.read_text().splitlines()
+    row = lines[edit.range.start.line]
+    lines[edit.range.start.line] = row[: edit.range.start.character] + edit.new_text + row[edit.range.end.character :]
+    assert 'return_nodes=["layer1.0.relu_1", "layer4"]' in "\n".join(lines)
+
+
+async def test_completion_offers_every_node_with_its_shape_and_replaces_the_whole_string(client: LanguageClient) -> None:
+    uri = (root_of(client) / "train.py").as_uri()
+    text = (root_of(client) / "train.py").read_text()
+    position = position_of(text, "layer1.0.relu2", len("layer1.0."))
+    result = await client.text_document_completion_async(types.CompletionParams(types.TextDocumentIdentifier(uri), position))
+    items = {item.label: item for item in result.items}
+    assert not result.is_incomplete
+    assert "layer1.0.relu_1" in items and "layer1.0.conv1" in items and "fc" not in items
+    item = items["layer1.0.relu_1"]
+    assert item.detail == "call_module ReLU · 1×64×16×16"
+    start = position_of(text, "layer1.0.relu2")
+    assert (item.text_edit.range.start, item.text_edit.range.end.character) == (start, start.character + len("layer1.0.relu2"))
+    assert item.text_edit.new_text == "layer1.0.relu_1"
+    labels = [i.label for i in sorted(result.items, key=lambda i: i.sort_text)]
+    assert labels.index("layer1.0.conv1") < labels.index("layer1.0.bn1") < labels.index("layer1.0.relu_1")
+
+
+async def test_hover_shows_op_shapes_per_mode_source_and_what_a_prefix_selects(client: LanguageClient) -> None:
+    path = root_of(client) / "train.py"
+    result = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(path.as_uri()), position_of(path.read_text(), '"layer4"', 2))
+    )
+    text = result.contents.value
+    assert "module prefix: selects `layer4.1.relu_1`" in text
+    assert "| train | 1×512×2×2 float32 (`layer4.1.relu_1`) |" in text and "| eval |" in text
+    assert "resnet.py:" in text and "input: 1×3×64×64 (file)" in text
+
+
+async def test_hover_on_a_train_only_node_says_it_is_absent_in_eval(client: LanguageClient) -> None:
+    path = root_of(client) / "train.py"
+    result = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(path.as_uri()), position_of(path.read_text(), '"aux"', 2))
+    )
+    assert "absent in eval" in result.contents.value and "call_module `torch.nn.Linear`" in result.contents.value
+
+
+async def test_definition_jumps_to_the_producing_line_in_the_workspace_model(client: LanguageClient) -> None:
+    path = root_of(client) / "train.py"
+    location = await client.text_document_definition_async(
+        types.DefinitionParams(types.TextDocumentIdentifier(path.as_uri()), position_of(path.read_text(), '"head"', 2))
+    )
+    blocks = root_of(client) / "nets" / "blocks.py"
+    assert location.uri == blocks.as_uri()
+    # the train graph's `head` node comes from the training branch of forward
+    assert blocks.read_text().splitlines()[location.range.start.line].strip() == "return self.head(pooled) + self.aux(pooled)"
+
+
+async def test_inlay_hints_show_output_shapes(client: LanguageClient) -> None:
+    path = root_of(client) / "train.py"
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(types.TextDocumentIdentifier(path.as_uri()), types.Range(types.Position(0, 0), types.Position(20, 0)))
+    )
+    assert ": 1×512×2×2" in [h.label for h in hints] and ": 1×10" in [h.label for h in hints]
+
+
+async def test_editing_a_model_file_refreshes_the_documents_that_use_it(client: LanguageClient) -> None:
+    train = (root_of(client) / "train.py").as_uri()
+    blocks = root_of(client) / "nets" / "blocks.py"
+    uri = open_document(client, blocks)
+    text = blocks.read_text()
+    start = position_of(text, "self.aux(pooled)", len("self."))
+    end = types.Position(start.line, start.character + len("aux"))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [types.TextDocumentContentChangePartial(types.Range(start, end), "head")],
+        )
+    )
+    diagnostics = await diagnostics_where(client, train, lambda d: "FXL002" not in codes(d) and len(codes(d)) >= 1)
+    # `aux` is still defined in __init__ but no longer used by forward: unknown now, not train-only.
+    assert any(d.code == "FXL001" and "`aux`" in d.message for d in diagnostics)
+
+
+async def test_a_document_edited_while_tracing_gets_the_latest_versions_diagnostics(client: LanguageClient) -> None:
+    path = root_of(client) / "vit.py"
+    path.write_text(textwrap.dedent('''
+        from torchvision.models import vit_b_16
+        from torchvision.models.feature_extraction import create_feature_extractor
+        extractor = create_feature_extractor(vit_b_16(), return_nodes=["encoder.ln"])
+    '''))
+    uri = open_document(client, path)
+    text = path.read_text()
+    start = position_of(text, '"encoder.ln"', 1)
+    end = types.Position(start.line, start.character + len("encoder.ln"))
+    for version, name in ((2, "encoder.lnx"), (3, "encoder.layers.encoder_layer_0.ln_2")):
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                [types.TextDocumentContentChangePartial(types.Range(start, end), name)],
+            )
+        )
+        end = types.Position(start.line, start.character + len(name))
+    diagnostics = await diagnostics_where(client, uri, lambda d: "FXL010" in codes(d))
+    assert codes(diagnostics) == ["FXL010"] and "listed as `encoder.layers.encoder_layer_0.ln_1`" in diagnostics[0].message
+
+
+async def test_configuration_changes_turn_rules_off_and_bad_values_are_reported(client: LanguageClient) -> None:
+    train = (root_of(client) / "train.py").as_uri()
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"fxlens": {"rules": {"FXL001": "off", "FXL999": "error"}, "traceTimeout": -1}})
+    )
+    diagnostics = await diagnostics_where(client, train, lambda d: "FXL001" not in codes(d))
+    assert "FXL001" not in codes(diagnostics)
+    messages = [m.message for m in client.messages]
+    assert any("unknown rule FXL999" in m for m in messages) and any("traceTimeout" in m for m in messages)
+
+
+async def test_the_server_process_never_loads_torch(client: LanguageClient) -> None:
+    maps = Path(f"/proc/{client._server.pid}/maps").read_text()
+    assert "libtorch" not in maps and "torch/_C" not in maps
