@@ -1,0 +1,61 @@
+"""The LSP feature functions on real node tables, without a client."""
+
+from __future__ import annotations
+
+import pytest
+
+from fxlens.lsp.completion import candidates
+from fxlens.lsp.describe import hover_markdown, meaning
+from fxlens.lsp.diagnostics import configured
+from fxlens.lsp.settings import Settings, parse_settings
+from fxlens.lint import Finding
+from fxlens.workspace.callsite import Position, Range
+
+torchvision = pytest.importorskip("torchvision", reason="features are checked on torchvision's models")
+from fxlens.fx import build_model, node_table  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def googlenet():
+    model = build_model(torchvision.models.googlenet, weights=None, init_weights=False).model
+    return node_table(model, [(2, 3, 64, 64)])
+
+
+def test_return_nodes_candidates_list_shared_names_in_order_and_one_mode_names_last(googlenet) -> None:
+    listed = candidates(googlenet, "return_nodes")
+    names = [name for name, _ in listed]
+    assert names[:3] == ["x", "conv1", "conv1.conv"]
+    assert names.index("inception3a") < names.index("inception3a.branch1") < names.index("inception3a.branch1.conv")
+    first_marked = next(i for i, (_, mark) in enumerate(listed) if mark)
+    assert all(mark == "train only" for _, mark in listed[first_marked:])
+    assert {"aux1", "aux1.fc2", "aux2.fc2"} <= {name for name, mark in listed[first_marked:]}
+    assert len(names) == len(set(names))
+
+
+def test_mode_arguments_offer_that_modes_names_only(googlenet) -> None:
+    assert "aux1.fc2" in [n for n, _ in candidates(googlenet, "train_return_nodes")]
+    assert "aux1.fc2" not in [n for n, _ in candidates(googlenet, "eval_return_nodes")]
+    assert all(mark == "" for _, mark in candidates(googlenet, "eval_return_nodes"))
+
+
+def test_a_module_prefix_means_the_last_node_under_it(googlenet) -> None:
+    found = meaning("inception3a", googlenet)
+    assert found.is_prefix and found.nodes["eval"].name == "inception3a.cat"
+    assert meaning("nope", googlenet) is None
+    assert "absent in eval" in hover_markdown("aux2.fc2", googlenet)
+
+
+def test_settings_keep_defaults_for_bad_values_and_name_the_key() -> None:
+    settings, errors = parse_settings(
+        {"traceTimeout": "soon", "defaultInputShape": [1, 3, 64, 64], "rules": {"FXL007": "off", "FXL001": "loud"}, "colour": 1}
+    )
+    assert settings == Settings(default_input_shape=(1, 3, 64, 64), rules={"FXL007": "off"})
+    assert [e.split(" ")[0] for e in errors] == ["fxlens.traceTimeout", "fxlens.rules.FXL001", "unknown"]
+    assert parse_settings([1, 2])[1] == ["fxlens settings must be an object, not list"]
+
+
+def test_configured_severities_override_and_off_removes() -> None:
+    where = Range(Position(0, 0), Position(0, 1))
+    findings = [Finding("FXL001", "unknown-node", "error", "m", where), Finding("FXL007", "overwritten-in-place", "warning", "m", where)]
+    shown = configured(findings, {"FXL001": "warning", "FXL007": "off"})
+    assert [(f.code, f.severity) for f in shown] == [("FXL001", "warning")]
