@@ -1,0 +1,79 @@
+/**
+ * VS Code settings → the object the server receives as `initializationOptions` and as the
+ * `workspace/configuration` section `fxlens`, and what a settings change requires of the server.
+ */
+
+import { expandPath, type PathContext } from "./interpreter";
+import type { RuleCode, Severity } from "./rules";
+
+export interface FxlensOptions {
+  readonly interpreter: string | null;
+  readonly traceTimeout: number;
+  readonly defaultInputShape: readonly number[];
+  readonly rules: Readonly<Partial<Record<RuleCode, Severity>>>;
+  readonly inlayHints: boolean;
+  readonly executeCode: boolean;
+}
+
+export const DEFAULT_TRACE_TIMEOUT = 30;
+export const DEFAULT_INPUT_SHAPE: readonly number[] = [1, 3, 224, 224];
+
+/** The part of `vscode.WorkspaceConfiguration` (section `fxlens`) this module reads. */
+export interface SettingsReader {
+  get<T>(key: string): T | undefined;
+}
+
+/**
+ * The options for the current settings. Values keep the user's spelling beyond defaults for unset
+ * keys: the server validates them and names a bad one in a warning.
+ */
+export function toOptions(settings: SettingsReader, trusted: boolean, paths: PathContext): FxlensOptions {
+  const interpreter = settings.get<string | null>("interpreter")?.trim();
+  return {
+    interpreter: interpreter ? expandPath(interpreter, paths) : null,
+    traceTimeout: settings.get<number>("traceTimeout") ?? DEFAULT_TRACE_TIMEOUT,
+    defaultInputShape: settings.get<number[]>("defaultInputShape") ?? DEFAULT_INPUT_SHAPE,
+    rules: settings.get<Partial<Record<RuleCode, Severity>>>("rules") ?? {},
+    inlayHints: settings.get<boolean>("inlayHints") ?? false,
+    executeCode: trusted,
+  };
+}
+
+/** A server as launched: its interpreter and the options it was given. */
+export interface Launch {
+  readonly command: string;
+  readonly options: FxlensOptions;
+}
+
+/**
+ * What to do for `next` when `running` is the server's launch (undefined: no server runs):
+ * a new interpreter or a change of code execution needs a new process; other settings reach the
+ * running server by `workspace/didChangeConfiguration`, which keeps its traced models.
+ */
+export function planReload(running: Launch | undefined, next: Launch): "start" | "restart" | "notify" | "none" {
+  if (running === undefined) {
+    return "start";
+  }
+  if (running.command !== next.command || running.options.executeCode !== next.options.executeCode) {
+    return "restart";
+  }
+  return sameJson(running.options, next.options) ? "none" : "notify";
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(canonical);
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
