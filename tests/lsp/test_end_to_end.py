@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from pathlib import Path
 
@@ -169,3 +170,49 @@ async def test_configuration_changes_turn_rules_off_and_bad_values_are_reported(
 async def test_the_server_process_never_loads_torch(client: LanguageClient) -> None:
     maps = Path(f"/proc/{client._server.pid}/maps").read_text()
     assert "libtorch" not in maps and "torch/_C" not in maps
+
+
+async def test_show_nodes_returns_the_table_of_the_call_under_the_cursor(client: LanguageClient) -> None:
+    path = root_of(client) / "train.py"
+    position = position_of(path.read_text(), "TinyNet(width=8)")
+    result = await client.protocol.send_request_async(
+        "fxlens/showNodes", {"textDocument": {"uri": path.as_uri()}, "position": {"line": position.line, "character": position.character}}
+    )
+    assert result.title == "Nodes of TinyNet(width=8)"
+    rows = result.markdown.splitlines()
+    assert "| `head` | call_module | `Linear` | 1×10 | 1×10 |" in rows  # (as edited by an earlier test, unsaved)
+    assert "| `add` *(train only)* | call_function | `operator.add` | 1×10 | — |" in rows
+
+
+async def test_completion_says_when_the_table_is_not_ready_and_answers_once_it_is(client: LanguageClient) -> None:
+    path = root_of(client) / "slow.py"
+    path.write_text(textwrap.dedent('''
+        import time
+        import torch
+        from torch import nn
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+        class Slow(nn.Module):
+            def __init__(self):
+                super().__init__()
+                time.sleep(3)
+                self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        extractor = create_feature_extractor(Slow(), return_nodes=[""])
+        extractor(torch.rand(2, 4))
+    '''))
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text())))
+    params = types.CompletionParams(types.TextDocumentIdentifier(uri), position_of(path.read_text(), '[""]', 2))
+    first = await client.text_document_completion_async(params)
+    assert first.is_incomplete and first.items[0].label.startswith("fxlens: tracing the model")
+    await diagnostics_where(client, uri, lambda d: True)
+    for _ in range(20):
+        later = await client.text_document_completion_async(params)
+        if not later.is_incomplete:
+            break
+        await asyncio.sleep(0.5)
+    assert [item.label for item in later.items] == ["x", "fc"]

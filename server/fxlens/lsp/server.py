@@ -130,8 +130,12 @@ def _hooks(ls: FxlensServer) -> Hooks:
         shown = [diagnostics.to_diagnostic(f, lambda r: to_client_range(document, r)) for f in diagnostics.configured(findings, rules)]
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=shown))
 
+    last_status: list[tuple[str, str]] = []
+
     def status(state: str, message: str) -> None:
-        ls.protocol.notify("fxlens/status", {"state": state, "message": message})
+        if last_status[-1:] != [(state, message)]:  # only changes reach the client
+            last_status[:] = [(state, message)]
+            ls.protocol.notify("fxlens/status", {"state": state, "message": message})
 
     async def tracing(title: str, trace: Awaitable[Model]) -> Model:
         task = asyncio.ensure_future(trace)
