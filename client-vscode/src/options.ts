@@ -39,6 +39,18 @@ export function toOptions(settings: SettingsReader, trusted: boolean, paths: Pat
   };
 }
 
+/**
+ * The reply to `workspace/configuration`: items for section `fxlens` get the options object (VS
+ * Code's own answer would hold `trace.server` and lack `executeCode`), the others VS Code's answer.
+ */
+export function answerConfiguration(
+  items: readonly { readonly section?: string }[],
+  answered: readonly unknown[],
+  options: FxlensOptions | undefined,
+): unknown[] {
+  return items.map((item, index) => (item.section === "fxlens" && options !== undefined ? options : answered[index]));
+}
+
 /** A server as launched: its interpreter and the options it was given. */
 export interface Launch {
   readonly command: string;

@@ -14,7 +14,7 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { chooseInterpreter, describeInterpreter, type Interpreter, startFailure } from "./interpreter";
-import { type Launch, planReload, toOptions } from "./options";
+import { answerConfiguration, type Launch, planReload, toOptions } from "./options";
 import { parseStatus, STATUS_NOTIFICATION } from "./protocol";
 import type { PythonExtensionBridge } from "./python";
 import type { StatusBar } from "./statusBar";
@@ -147,14 +147,9 @@ export class ServerManager implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       middleware: {
         workspace: {
-          // Section `fxlens` is answered with the options object, not VS Code's raw settings
-          // (which hold `trace.server` and lack `executeCode`).
           configuration: async (params, token, next) => {
-            const result = await next(params, token);
-            if (result instanceof ResponseError) {
-              return result;
-            }
-            return params.items.map((item, index) => (item.section === "fxlens" && this.launch ? this.launch.options : result[index]));
+            const answered = await next(params, token);
+            return answered instanceof ResponseError ? answered : answerConfiguration(params.items, answered, this.launch?.options);
           },
         },
       },

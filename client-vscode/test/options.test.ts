@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_INPUT_SHAPE, DEFAULT_TRACE_TIMEOUT, type FxlensOptions, planReload, type SettingsReader, toOptions } from "../src/options";
+import { answerConfiguration, DEFAULT_INPUT_SHAPE, DEFAULT_TRACE_TIMEOUT, type FxlensOptions, planReload, type SettingsReader, toOptions } from "../src/options";
 
 function reader(values: Record<string, unknown>): SettingsReader {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -97,5 +97,18 @@ describe("planReload", () => {
     assert.equal(planReload(running, { ...running, options: { ...options, rules: { FXL010: "off" } } }), "notify");
     assert.equal(planReload(running, { ...running, options: { ...options, defaultInputShape: [1, 3, 32, 32] } }), "notify");
     assert.equal(planReload(running, { ...running, options: { ...options, inlayHints: true } }), "notify");
+  });
+});
+
+describe("answerConfiguration", () => {
+  const options = toOptions(reader({ inlayHints: true }), false, paths);
+
+  it("answers section fxlens with the options object and keeps VS Code's other answers", () => {
+    const answered = [{ interpreter: "", trace: { server: "off" } }, { tabSize: 4 }, null];
+    assert.deepEqual(answerConfiguration([{ section: "fxlens" }, { section: "editor" }, {}], answered, options), [options, { tabSize: 4 }, null]);
+  });
+
+  it("keeps VS Code's answer while no server was launched", () => {
+    assert.deepEqual(answerConfiguration([{ section: "fxlens" }], [{ a: 1 }], undefined), [{ a: 1 }]);
   });
 });
