@@ -5,7 +5,7 @@ import { SHOW_LOG_COMMAND } from "./commands";
 import { type ClientState, statusView } from "./status";
 
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem("fxlens.status", vscode.StatusBarAlignment.Right, 100);
+  private readonly item = vscode.window.createStatusBarItem("status", vscode.StatusBarAlignment.Right, 100);
 
   constructor() {
     this.item.name = "fxlens";
