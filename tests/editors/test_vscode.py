@@ -157,11 +157,6 @@ def test_hover_on_a_node_string_shows_its_shape(vscode_session: dict) -> None:
     assert "1×64×56×56" in vscode_session["hover"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server: after incremental didChange edits (typing a new call) its view of the text diverges, "
-    "so completion inside the new string returns nothing; a full-text change fixes it",
-)
 def test_suggestions_inside_a_typed_node_string_include_real_nodes(vscode_session: dict) -> None:
     _step(vscode_session, "suggestions")
     labels = vscode_session["suggestions"]

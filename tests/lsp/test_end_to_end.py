@@ -216,3 +216,33 @@ async def test_completion_says_when_the_table_is_not_ready_and_answers_once_it_i
             break
         await asyncio.sleep(0.5)
     assert [item.label for item in later.items] == ["x", "fc"]
+
+
+async def test_completion_inside_a_call_typed_keystroke_by_keystroke(client: LanguageClient) -> None:
+    """What VS Code sends while typing: one incremental change per key, brackets and quotes auto-closed."""
+    path = root_of(client) / "typing.py"
+    path.write_text("from torchvision.models import resnet18\nfrom torchvision.models.feature_extraction import create_feature_extractor\n\nmodel = resnet18(weights=None)\n")
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text())))
+    line, column, version = 4, 0, 1
+    for key in 'more = create_feature_extractor(model, return_nodes=["layer1.0.re':
+        version += 1
+        typed = key + {"(": ")", "[": "]", '"': '"'}.get(key, "")
+        at = types.Position(line, column)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version, uri),
+                [types.TextDocumentContentChangePartial(types.Range(at, at), typed)],
+            )
+        )
+        column += 1
+    params = types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(line, column))
+    for _ in range(40):
+        result = await client.text_document_completion_async(params)
+        if result is not None and not result.is_incomplete:
+            break
+        await asyncio.sleep(0.5)
+    labels = [item.label for item in result.items]
+    assert "layer1.0.relu_1" in labels
+    edit = next(item for item in result.items if item.label == "layer1.0.relu_1").text_edit
+    assert (edit.range.start.character, edit.range.end.character) == (column - len("layer1.0.re"), column)

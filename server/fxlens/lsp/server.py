@@ -14,21 +14,19 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.workspace import TextDocument
 
 import fxlens
 from fxlens.lint import Finding, Model
 from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints
 from fxlens.lsp.describe import hover_markdown
-from fxlens.lsp.positions import from_client_position, to_client_range
+from fxlens.lsp.positions import Positions
 from fxlens.lsp.session import Hooks, Session
-from fxlens.lsp.settings import Settings, parse_settings
+from fxlens.lsp.settings import parse_settings
 from fxlens.nodes import NodeTable, Problem
 from fxlens.render import as_markdown
-from fxlens.workspace.callsite import Position, Range
-from fxlens.workspace.parse import CursorContext, cursor_context
+from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context
 from fxlens.workspace.resolve import Unresolved
-from fxlens.workspace.text import TextChange
+from fxlens.workspace.text import LineIndex, TextChange
 
 logger = logging.getLogger("fxlens.lsp")
 
@@ -125,9 +123,9 @@ async def shutdown(ls: FxlensServer, params: None) -> None:
 
 def _hooks(ls: FxlensServer) -> Hooks:
     def publish(uri: str, version: int, findings: list[Finding]) -> None:
-        document = ls.workspace.get_text_document(uri)
-        rules = ls.require_session().settings.rules
-        shown = [diagnostics.to_diagnostic(f, lambda r: to_client_range(document, r)) for f in diagnostics.configured(findings, rules)]
+        session = ls.require_session()
+        positions = _positions(ls, session.documents[uri])
+        shown = [diagnostics.to_diagnostic(f, positions.range_to_client) for f in diagnostics.configured(findings, session.settings.rules)]
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=shown))
 
     last_status: list[tuple[str, str]] = []
@@ -172,33 +170,32 @@ def did_change(ls: FxlensServer, params: types.DidChangeTextDocumentParams) -> N
     doc = session.documents.get(params.text_document.uri)
     if doc is None:
         return
-    document = ls.workspace.get_text_document(params.text_document.uri)
     changes = []
-    text = doc.text
+    lines = doc.lines
     for change in params.content_changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
-            lines = text.splitlines(keepends=True) or [""]
-            server_range = document.position_codec.range_from_client_units(lines, change.range)
-            changes.append(TextChange(change.text, _fxlens_range(server_range)))
-            text = _apply(text, lines, server_range, change.text)
+            edit = TextChange(change.text, Positions(lines.lines, ls.workspace.position_encoding).range_from_client(change.range))
         else:
-            changes.append(TextChange(change.text))
-            text = change.text
+            edit = TextChange(change.text)
+        changes.append(edit)
+        if len(params.content_changes) > 1:  # the next change is relative to the text after this one
+            lines = LineIndex(_apply(lines, edit))
     session.change(params.text_document.uri, changes, params.text_document.version)
 
 
-def _fxlens_range(server_range: Any) -> Range:
-    return Range(
-        Position(server_range.start.line, server_range.start.character),
-        Position(server_range.end.line, server_range.end.character),
-    )
+def _apply(lines: LineIndex, change: TextChange) -> str:
+    """The text after one content change (columns in code points)."""
+    if change.range is None:
+        return change.text
+    start, end = lines.clamp(change.range.start), lines.clamp(change.range.end)
+    rows = lines.lines
+    edited = rows[start.line][: start.column] + change.text + rows[end.line][end.column :]
+    return "\n".join([*rows[: start.line], edited, *rows[end.line + 1 :]])
 
 
-def _apply(text: str, lines: list[str], server_range: Any, new_text: str) -> str:
-    def offset(position: Any) -> int:
-        return sum(len(line) for line in lines[: position.line]) + position.character
-
-    return text[: offset(server_range.start)] + new_text + text[offset(server_range.end) :]
+def _positions(ls: FxlensServer, doc: ParsedDocument) -> Positions:
+    """Position conversions for ``doc``'s text in the encoding negotiated with the client."""
+    return Positions(doc.lines.lines, ls.workspace.position_encoding)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -215,13 +212,12 @@ def did_close(ls: FxlensServer, params: types.DidCloseTextDocumentParams) -> Non
 # -- features ------------------------------------------------------------------------------------
 
 
-def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[TextDocument, CursorContext | None]:
-    session = ls.require_session()
-    document = ls.workspace.get_text_document(uri)
-    doc = session.documents.get(uri)
+def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Positions, CursorContext | None]:
+    doc = ls.require_session().documents.get(uri)
     if doc is None:
-        return document, None
-    return document, cursor_context(doc, from_client_position(document, position))
+        return Positions([]), None
+    positions = _positions(ls, doc)
+    return positions, cursor_context(doc, positions.from_client(position))
 
 
 @server.feature(
@@ -229,14 +225,14 @@ def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Text
     types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=False),
 )
 async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.CompletionList | None:
-    document, context = _context(ls, params.text_document.uri, params.position)
+    positions, context = _context(ls, params.text_document.uri, params.position)
     if context is None or context.role != "node":
         return None
     session = ls.require_session()
     model = await session.model(session.documents[params.text_document.uri], context.call_site, COMPLETION_WAIT)
     if not isinstance(model, NodeTable):
         return types.CompletionList(is_incomplete=True, items=[completion.not_ready_item(_not_ready(model))])
-    edit_range = to_client_range(document, context.string.range) if context.string is not None else None
+    edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
     return types.CompletionList(is_incomplete=False, items=completion.completion_items(context, model, edit_range))
 
 
@@ -250,7 +246,7 @@ def _not_ready(model: Model) -> str:
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | None:
-    document, context = _context(ls, params.text_document.uri, params.position)
+    positions, context = _context(ls, params.text_document.uri, params.position)
     if context is None or context.string is None or context.role != "node":
         return None
     session = ls.require_session()
@@ -260,7 +256,7 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
     text = hover_markdown(context.string.value, model)
     if text is None:
         return None
-    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), to_client_range(document, context.string.range))
+    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), positions.range_to_client(context.string.range))
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
@@ -284,12 +280,9 @@ def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.
     doc = session.documents.get(uri)
     if known is None or doc is None or known[0] != doc.version:
         return []
-    document = ls.workspace.get_text_document(uri)
-    wanted = Range(from_client_position(document, params.range.start), from_client_position(document, params.range.end))
-
-    def to_range(r: Range) -> types.Range:
-        return to_client_range(document, r)
-
+    positions = _positions(ls, doc)
+    wanted = positions.range_from_client(params.range)
+    to_range = positions.range_to_client
     findings = diagnostics.configured(known[1], session.settings.rules)
     return code_actions.quick_fixes(findings, wanted, uri, doc.version, to_range, lambda f: diagnostics.to_diagnostic(f, to_range))
 
@@ -300,12 +293,12 @@ async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[ty
     doc = session.documents.get(params.text_document.uri)
     if not session.settings.inlay_hints or doc is None:
         return []
-    document = ls.workspace.get_text_document(params.text_document.uri)
+    positions = _positions(ls, doc)
     hints = []
     for site in doc.call_sites:
         model = await session.model(doc, site, 0.0)
         if isinstance(model, NodeTable):
-            hints += inlay_hints.shape_hints(site, model, lambda r: to_client_range(document, r))
+            hints += inlay_hints.shape_hints(site, model, positions.range_to_client)
     return hints
 
 
@@ -318,8 +311,7 @@ async def show_nodes(ls: FxlensServer, params: Any) -> dict[str, str]:
     doc = session.documents.get(uri)
     if doc is None or not doc.call_sites:
         raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
-    document = ls.workspace.get_text_document(uri)
-    cursor = from_client_position(document, types.Position(_get(position, "line"), _get(position, "character")))
+    cursor = _positions(ls, doc).from_client(types.Position(_get(position, "line"), _get(position, "character")))
     site = max((s for s in doc.call_sites if s.range.start <= cursor), key=lambda s: s.range.start, default=doc.call_sites[0])
     spec = session.resolve(doc, site)
     if isinstance(spec, Unresolved):
@@ -329,6 +321,19 @@ async def show_nodes(ls: FxlensServer, params: Any) -> dict[str, str]:
         raise ValueError(_not_ready(model))
     title = f"Nodes of {spec.display_name}"
     return {"title": title, "markdown": as_markdown(model, title)}
+
+
+@server.feature("fxlens/stats")
+def stats(ls: FxlensServer, params: Any) -> dict[str, Any]:
+    """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
+    session = ls.require_session()
+    supervisor = session.supervisor
+    return {
+        "documents": len(session.documents),
+        "tracesRun": supervisor.traces_run if supervisor else 0,
+        "workersStarted": supervisor.workers_started if supervisor else 0,
+        "workerState": supervisor.state if supervisor else "off",
+    }
 
 
 def _get(value: Any, key: str) -> Any:
