@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from fxlens.lsp.server import run
 
-        run(tcp=args.tcp)
+        run(tcp=args.tcp, log_messages=args.log_messages)
         return 0
     try:
         if args.command == "check":
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for LSP clients)")
+    serve.add_argument("--log-messages", action="store_true", help="log every LSP message to stderr (debugging)")
 
     check = commands.add_parser("check", help="report node-name mistakes in create_feature_extractor calls")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")

@@ -7,6 +7,7 @@ as JSON; the language server, the lint rules and the CLI read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from fxlens.jsondata import from_json, to_json
@@ -114,7 +115,31 @@ class NodeTable:
         return [n.name for n in self.nodes(mode)]
 
     def find(self, mode: Mode, name: str) -> NodeInfo | None:
-        return next((n for n in self.nodes(mode) if n.name == name), None)
+        index = self._by_name[mode].get(name)
+        return None if index is None else self.nodes(mode)[index]
+
+    def selected(self, mode: Mode, query: str) -> NodeInfo | None:
+        """The node ``query`` returns in ``mode``: itself, or for a module prefix the last node
+        executed under it (``fxlens.selection.select_outputs`` for a single query); None if none."""
+        index = self._selections[mode].get(query)
+        return None if index is None else self.nodes(mode)[index]
+
+    @cached_property
+    def _by_name(self) -> dict[Mode, dict[str, int]]:
+        return {mode: {node.name: i for i, node in enumerate(self.nodes(mode))} for mode in MODES}
+
+    @cached_property
+    def _selections(self) -> dict[Mode, dict[str, int]]:
+        """Every node name and module prefix → the index it selects; later nodes overwrite earlier."""
+        selections: dict[Mode, dict[str, int]] = {}
+        for mode in MODES:
+            last: dict[str, int] = {}
+            for index, node in enumerate(self.nodes(mode)):
+                parts = node.name.split(".")
+                for depth in range(1, len(parts) + 1):
+                    last[".".join(parts[:depth])] = index
+            selections[mode] = last
+        return selections
 
     def to_json(self) -> dict:
         return to_json(self)

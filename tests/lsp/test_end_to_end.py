@@ -73,6 +73,8 @@ async def test_completion_offers_every_node_with_its_shape_and_replaces_the_whol
     start = position_of(text, "layer1.0.relu2")
     assert (item.text_edit.range.start, item.text_edit.range.end.character) == (start, start.character + len("layer1.0.relu2"))
     assert item.text_edit.new_text == "layer1.0.relu_1"
+    resolved = await client.completion_item_resolve_async(item)  # documentation comes lazily: it is the hover
+    assert "| eval | 1×64×16×16" in resolved.documentation.value and "module `layer1.0.relu` (ReLU)" in resolved.documentation.value
     labels = [i.label for i in sorted(result.items, key=lambda i: i.sort_text)]
     assert labels.index("layer1.0.conv1") < labels.index("layer1.0.bn1") < labels.index("layer1.0.relu_1")
 

@@ -9,6 +9,7 @@ from fxlens.lsp.describe import hover_markdown, meaning
 from fxlens.lsp.diagnostics import configured
 from fxlens.lsp.settings import Settings, parse_settings
 from fxlens.lint import Finding
+from fxlens.selection import select_outputs
 from fxlens.workspace.callsite import Position, Range
 
 torchvision = pytest.importorskip("torchvision", reason="features are checked on torchvision's models")
@@ -43,6 +44,15 @@ def test_a_module_prefix_means_the_last_node_under_it(googlenet) -> None:
     assert found.is_prefix and found.nodes["eval"].name == "inception3a.cat"
     assert meaning("nope", googlenet) is None
     assert "absent in eval" in hover_markdown("aux2.fc2", googlenet)
+
+
+def test_the_tables_selection_index_agrees_with_create_feature_extractors_rule(googlenet) -> None:
+    for mode in ("train", "eval"):
+        names = googlenet.names(mode)
+        queries = {".".join(name.split(".")[:depth]) for name in names for depth in range(1, name.count(".") + 2)}
+        for query in queries:  # one query at a time: queries given together consume each other's nodes
+            (index,) = select_outputs(names, {query: query}).values()
+            assert googlenet.selected(mode, query).name == names[index]
 
 
 def test_settings_keep_defaults_for_bad_values_and_name_the_key() -> None:

@@ -35,9 +35,12 @@ def candidates(table: NodeTable, kind: str) -> list[tuple[str, str]]:
     return listed
 
 
-def completion_items(context: CursorContext, table: NodeTable, edit_range: types.Range | None) -> list[types.CompletionItem]:
+def completion_items(
+    context: CursorContext, table: NodeTable, edit_range: types.Range | None, table_key: str
+) -> list[types.CompletionItem]:
     """Items for the string under the cursor; ``edit_range`` is its whole content (None: no string yet,
-    the item then inserts a quoted name)."""
+    the item then inserts a quoted name). Documentation comes on ``completionItem/resolve``: the items
+    carry ``table_key`` (the spec's key) for ``documentation`` to find the table again."""
     if context.role != "node":
         return []
     typed = context.prefix
@@ -54,7 +57,7 @@ def completion_items(context: CursorContext, table: NodeTable, edit_range: types
                 label=name,
                 kind=types.CompletionItemKind.Module if found and found.is_prefix else types.CompletionItemKind.Field,
                 detail=(f"{mark} · " if mark else "") + (f"selects {node.name}" if found and found.is_prefix else detail(node)),
-                documentation=types.MarkupContent(types.MarkupKind.Markdown, hover_markdown(name, table) or ""),
+                data={"table": table_key, "query": name},
                 sort_text=f"{index:06d}",
                 filter_text=name,
                 text_edit=types.TextEdit(edit_range, text) if edit_range is not None else None,
@@ -62,6 +65,14 @@ def completion_items(context: CursorContext, table: NodeTable, edit_range: types
             )
         )
     return items
+
+
+def documentation(item: types.CompletionItem, table: NodeTable) -> types.CompletionItem:
+    """``item`` with its hover text as documentation (for ``completionItem/resolve``)."""
+    text = hover_markdown(item.label, table)
+    if text is not None:
+        item.documentation = types.MarkupContent(types.MarkupKind.Markdown, text)
+    return item
 
 
 def not_ready_item(message: str) -> types.CompletionItem:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable
-from fxlens.selection import select_outputs
 from fxlens.workspace.callsite import NodeArgKind
 
 ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
@@ -32,11 +31,7 @@ class Meaning:
 
 def meaning(query: str, table: NodeTable) -> Meaning | None:
     """The node ``query`` selects in each mode (exactly as create_feature_extractor would), or None."""
-    nodes: dict[Mode, NodeInfo | None] = {}
-    for mode in MODES:
-        rows = table.nodes(mode)
-        index = select_outputs([n.name for n in rows], {query: query}).get(query)
-        nodes[mode] = rows[index] if index is not None else None
+    nodes = {mode: table.selected(mode, query) for mode in MODES}
     return Meaning(query, nodes) if any(nodes.values()) else None
 
 

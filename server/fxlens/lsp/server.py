@@ -48,9 +48,14 @@ class FxlensServer(LanguageServer):
 server = FxlensServer("fxlens", fxlens.__version__)
 
 
-def run(tcp: tuple[str, int] | None = None) -> None:
-    """Serve LSP on stdio, or on TCP at ``(host, port)``."""
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
+    """Serve LSP on stdio, or on TCP at ``(host, port)``; ``log_messages`` logs every message to stderr.
+
+    pygls logs each message at INFO; left on, a client that does not drain the server's stderr
+    (pygls' own client, for one) fills the pipe and blocks the server.
+    """
+    logging.basicConfig(level=logging.INFO if log_messages else logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("fxlens").setLevel(logging.INFO)
     if tcp is None:
         server.start_io()
     else:
@@ -222,18 +227,25 @@ def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Posi
 
 @server.feature(
     types.TEXT_DOCUMENT_COMPLETION,
-    types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=False),
+    types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=True),
 )
 async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.CompletionList | None:
     positions, context = _context(ls, params.text_document.uri, params.position)
     if context is None or context.role != "node":
         return None
     session = ls.require_session()
-    model = await session.model(session.documents[params.text_document.uri], context.call_site, COMPLETION_WAIT)
-    if not isinstance(model, NodeTable):
+    spec = session.resolve(session.documents[params.text_document.uri], context.call_site)
+    model = await session.model_of(spec, COMPLETION_WAIT)
+    if not isinstance(model, NodeTable) or isinstance(spec, Unresolved):
         return types.CompletionList(is_incomplete=True, items=[completion.not_ready_item(_not_ready(model))])
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
-    return types.CompletionList(is_incomplete=False, items=completion.completion_items(context, model, edit_range))
+    return types.CompletionList(is_incomplete=False, items=completion.completion_items(context, model, edit_range, spec.key()))
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+def resolve_completion(ls: FxlensServer, item: types.CompletionItem) -> types.CompletionItem:
+    table = ls.require_session().known(_get(item.data, "table")) if item.data else None
+    return completion.documentation(item, table) if isinstance(table, NodeTable) else item
 
 
 def _not_ready(model: Model) -> str:

@@ -139,7 +139,7 @@ class Session:
             await self.refresh(uri)
         except Superseded:
             pass  # a newer version of the document is being linted
-        except Exception:  # noqa: BLE001 - one failed refresh must not end the server
+        except Exception:
             logger.exception("linting %s failed", uri)
             self.hooks.status("error", f"fxlens: linting {uri} failed; see the server log")
 
@@ -202,7 +202,14 @@ class Session:
 
     async def model(self, doc: ParsedDocument, site: CallSite, wait: float) -> Model:
         """The call's model for completion/hover: known at once, else after at most ``wait`` seconds."""
-        spec = self.resolve(doc, site)
+        return await self.model_of(self.resolve(doc, site), wait)
+
+    def known(self, key: str) -> Model:
+        """The latest table or problem traced for the spec with this key (None: not traced)."""
+        return self._known.get(key)
+
+    async def model_of(self, spec: ModelSpec | Unresolved, wait: float) -> Model:
+        """``spec``'s model: known at once, else after at most ``wait`` seconds."""
         if isinstance(spec, Unresolved) or self.supervisor is None:
             return spec if isinstance(spec, Unresolved) else None
         trace = asyncio.ensure_future(self._trace(spec))

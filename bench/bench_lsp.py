@@ -1,0 +1,173 @@
+"""The language server over real stdio (by hand; results go to BENCHMARKS.md).
+
+    python bench/bench_lsp.py [--jedi /path/to/python-with-jedi-language-server]
+
+Measures, on a resnet50 script: didOpen -> first traced diagnostics (cold: empty cache and a new
+worker; warm: a new server answering from the disk cache), completion and hover round trips with a
+warm cache (p50/p99; inside ``layer1.0.`` and at the start of the string, where every name is
+offered), jedi-language-server's completion on the same file when given, the server's
+RSS, and completion latency plus traces caused while 200 didChange notifications arrive in 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+SCRIPT = '''import torch
+from torchvision.models import resnet50
+from torchvision.models.feature_extraction import create_feature_extractor
+
+model = resnet50(weights=None, num_classes=10)
+extractor = create_feature_extractor(model, return_nodes=["layer1.0.relu2", "layer4"])
+features = extractor(torch.rand(1, 3, 224, 224))
+torch.
+'''
+NODE_LINE, NODE_COLUMN = 5, SCRIPT.splitlines()[5].index("layer1.0.relu2") + len("layer1.0.")
+TORCH_LINE, TORCH_COLUMN = 7, len("torch.")
+
+
+class Client(LanguageClient):
+    def __init__(self) -> None:
+        super().__init__("bench", "1")
+        self.published: asyncio.Queue[types.PublishDiagnosticsParams] = asyncio.Queue()
+
+        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def diagnostics(params: types.PublishDiagnosticsParams) -> None:
+            self.published.put_nowait(params)
+
+        @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+        def create(params: types.WorkDoneProgressCreateParams) -> None:
+            return None
+
+        @self.feature(types.WORKSPACE_CONFIGURATION)
+        def configuration(params: types.ConfigurationParams) -> list:
+            return [None for _ in params.items]
+
+
+async def start_server(command: list[str], root: Path, env: dict[str, str] | None = None) -> Client:
+    client = Client()
+    await client.start_io(*command, env=env)
+    capabilities = types.ClientCapabilities(
+        window=types.WindowClientCapabilities(work_done_progress=True),
+        workspace=types.WorkspaceClientCapabilities(configuration=True),
+    )
+    await client.initialize_async(types.InitializeParams(capabilities=capabilities, root_uri=root.as_uri()))
+    client.initialized(types.InitializedParams())
+    return client
+
+
+async def stop(client: Client) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+def open_script(client: Client, uri: str, text: str = SCRIPT) -> None:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+
+
+async def until_traced(client: Client) -> float:
+    """Seconds until diagnostics that need the traced table (FXL001) arrive."""
+    start = time.perf_counter()
+    while True:
+        params = await client.published.get()
+        if any(d.code == "FXL001" for d in params.diagnostics):
+            return time.perf_counter() - start
+
+
+async def round_trips(request, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        await request()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    return f"p50 {statistics.median(ordered):6.2f} ms  p99 {ordered[int(len(ordered) * 0.99) - 1]:6.2f} ms  (n={len(ordered)})"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def main(jedi: str | None) -> None:
+    root = Path(tempfile.mkdtemp(prefix="fxlens-bench-"))
+    (root / "train.py").write_text(SCRIPT)
+    uri = (root / "train.py").as_uri()
+    cache = tempfile.mkdtemp(prefix="fxlens-bench-cache-")
+    server = [sys.executable, "-m", "fxlens", "serve"]
+    env = {"XDG_CACHE_HOME": cache, "PATH": "/usr/bin:/bin"}
+
+    client = await start_server(server, root, env)
+    open_script(client, uri)
+    print(f"didOpen -> traced diagnostics, cold (new worker, empty cache): {await until_traced(client):.2f} s")
+    await stop(client)
+
+    client = await start_server(server, root, env)
+    open_script(client, uri)
+    print(f"didOpen -> traced diagnostics, warm (new server, disk cache):  {await until_traced(client):.3f} s")
+    document = types.TextDocumentIdentifier(uri)
+    completion = types.CompletionParams(document, types.Position(NODE_LINE, NODE_COLUMN))
+    hover = types.HoverParams(document, types.Position(NODE_LINE, NODE_COLUMN + 30))
+    await client.text_document_completion_async(completion)
+    print(f"fxlens completion in a node string: {summary(await round_trips(lambda: client.text_document_completion_async(completion), 300))}")
+    every = types.CompletionParams(document, types.Position(NODE_LINE, SCRIPT.splitlines()[NODE_LINE].index("layer1.0.relu2")))
+    print(f"fxlens completion of every name:    {summary(await round_trips(lambda: client.text_document_completion_async(every), 300))}")
+    print(f"fxlens hover on a node string:      {summary(await round_trips(lambda: client.text_document_hover_async(hover), 300))}")
+    pid = client._server.pid  # type: ignore[union-attr]
+    print(f"fxlens server RSS: {rss_mb(pid):.0f} MB")
+
+    before = (await client.protocol.send_request_async("fxlens/stats", {})).tracesRun
+    line = SCRIPT.splitlines()[NODE_LINE]
+    latencies: list[float] = []
+    start = time.perf_counter()
+    for version in range(2, 202):  # retype the node name, one keystroke every 10 ms
+        name = "layer1.0.relu_1"[: (version % 15) + 1]
+        text = line.replace("layer1.0.relu2", name)
+        edit = types.TextDocumentContentChangePartial(
+            types.Range(types.Position(NODE_LINE, 0), types.Position(NODE_LINE, 10_000)), text
+        )
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri), [edit])
+        )
+        line = text
+        if version % 10 == 0:
+            at = types.CompletionParams(document, types.Position(NODE_LINE, line.index('"') + 1 + len(name)))
+            t0 = time.perf_counter()
+            await client.text_document_completion_async(at)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        await asyncio.sleep(max(0.0, start + version * 0.01 - time.perf_counter()))
+    await asyncio.sleep(2)
+    after = (await client.protocol.send_request_async("fxlens/stats", {})).tracesRun
+    print(f"storm: 200 didChange in {time.perf_counter() - start - 2:.2f} s; completion during it: {summary(latencies)}")
+    print(f"storm: traces run {after - before} (the model's content never changed: target 0 new traces)")
+    await stop(client)
+
+    if jedi:
+        client = await start_server([jedi, "-m", "jedi_language_server"], root)
+        open_script(client, uri)
+        at = types.CompletionParams(document, types.Position(TORCH_LINE, TORCH_COLUMN))
+        await client.text_document_completion_async(at)
+        print(f"jedi-language-server completion after `torch.`: {summary(await round_trips(lambda: client.text_document_completion_async(at), 100))}")
+        await stop(client)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jedi", help="a Python with jedi-language-server installed, for the side-by-side figure")
+    asyncio.run(main(parser.parse_args().jedi))
