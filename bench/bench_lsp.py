@@ -1,6 +1,6 @@
 """The language server over real stdio (by hand; results go to BENCHMARKS.md).
 
-    python bench/bench_lsp.py [--jedi /path/to/python-with-jedi-language-server]
+    python bench/bench_lsp.py [--jedi /path/to/jedi-language-server]
 
 Measures, on a resnet50 script: didOpen -> first traced diagnostics (cold: empty cache and a new
 worker; warm: a new server answering from the disk cache), completion and hover round trips with a
@@ -159,7 +159,7 @@ async def main(jedi: str | None) -> None:
     await stop(client)
 
     if jedi:
-        client = await start_server([jedi, "-m", "jedi_language_server"], root)
+        client = await start_server([jedi], root)
         open_script(client, uri)
         at = types.CompletionParams(document, types.Position(TORCH_LINE, TORCH_COLUMN))
         await client.text_document_completion_async(at)
@@ -169,5 +169,5 @@ async def main(jedi: str | None) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--jedi", help="a Python with jedi-language-server installed, for the side-by-side figure")
+    parser.add_argument("--jedi", help="the jedi-language-server executable, for the side-by-side figure")
     asyncio.run(main(parser.parse_args().jedi))

@@ -136,3 +136,24 @@ def test_nodes_reports_a_model_that_fails(tmp_path: Path, cache: Path) -> None:
     assert result.returncode == 1
     assert "construction error: building Net: RuntimeError: no GPU here" in result.stderr
     assert "net.py:4: raise RuntimeError(" in result.stderr
+
+
+def test_a_script_importing_its_sibling_modules_is_traced_like_python_runs_it(tmp_path: Path, cache: Path) -> None:
+    """``python scripts/train.py`` puts ``scripts/`` on sys.path: ``from model import Net`` means
+    ``scripts/model.py``, whose own ``from layers import Block`` means ``scripts/layers.py``."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "layers.py").write_text("from torch import nn\n\nclass Block(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Conv2d(3, 4, 3), nn.ReLU())\n")
+    (scripts / "model.py").write_text("from torch import nn\nfrom layers import Block\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return self.block(x)\n")
+    (scripts / "train.py").write_text(textwrap.dedent('''
+        import torch
+        from torchvision.models.feature_extraction import create_feature_extractor
+        from model import Net
+
+        extractor = create_feature_extractor(Net(), return_nodes=["block.0", "block.2"])
+        extractor(torch.rand(1, 3, 8, 8))
+    '''))
+    result = fxlens("check", ".", cwd=tmp_path, cache=cache)
+    assert result.stdout.splitlines()[0].startswith("scripts/train.py:6:71: FXL001 `block.2` is not a node of Net"), result.stdout + result.stderr
+    assert "FXL012" not in result.stdout and "FXL011" not in result.stdout

@@ -152,3 +152,21 @@ def test_workspace_config_is_read_from_pyproject(tmp_path: Path) -> None:
     spec = resolve_first(tmp_path, "train.py", TV + "from torchvision.models import resnet18\ncreate_feature_extractor(resnet18(), ['x'])\n")
     assert isinstance(spec, ModelSpec)
     assert (spec.example_input.shapes, spec.example_input.origin) == (((2, 3, 32, 32),), "config")
+
+
+def test_a_script_folder_that_is_not_a_package_resolves_sibling_imports_first(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "model.py": "class Net:\n    pass\n",  # shadowed for scripts/train.py, as when Python runs it
+        "scripts/model.py": "import torch.nn as nn\nfrom layers import Block\nclass Net(nn.Module):\n    pass\n",
+        "scripts/layers.py": "class Block:\n    pass\n",
+    })  # fmt: skip
+    spec = resolve_first(tmp_path, "scripts/train.py", TV + "from model import Net\ncreate_feature_extractor(Net(), ['x'])\n")
+    assert isinstance(spec, ModelSpec)
+    assert (spec.module, spec.file) == ("scripts.model", str(tmp_path / "scripts/model.py"))
+    assert workspace_dependencies(spec, tmp_path) == [str(tmp_path / "scripts/model.py"), str(tmp_path / "scripts/layers.py")]
+
+
+def test_a_package_folder_does_not_search_its_own_folder_for_absolute_imports(root: Path) -> None:
+    write(root, {"pkg/other.py": "class Other:\n    pass\n"})
+    spec = resolve_first(root, "pkg/run.py", TV + "from other import Other\ncreate_feature_extractor(Other(), ['x'])\n")
+    assert isinstance(spec, Unresolved)

@@ -20,9 +20,9 @@ from torch import nn
 
 from fxlens.fx import NodeTableError, build_model, node_table
 from fxlens.nodes import InputInfo, NodeTable, Problem
-from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
 from fxlens.worker.errors import is_library_file, is_memory_error, problem_from_exception
 from fxlens.worker.loader import WorkspaceImporter
+from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings, script_folder
 
 Phase = Literal["import", "build", "trace"]
 USER_ERRORS = (Exception, SystemExit)  # what user code may raise without ending the worker
@@ -40,7 +40,8 @@ class _Failed(Exception):
 
 def build_table(spec: ModelSpec, overlays: Mapping[str, str], phase: Callable[[Phase], None]) -> NodeTable | Problem:
     """Import, build and trace the model ``spec`` describes; ``phase`` is told each step first."""
-    with WorkspaceImporter([spec.workspace_root] if spec.workspace_root else [], overlays) as importer:
+    roots = [*map(str, script_folder(spec.file)), spec.workspace_root] if spec.workspace_root else []
+    with WorkspaceImporter(roots, overlays) as importer:
         is_user_file = importer.owns if importer.roots else (lambda f: not is_library_file(f))
         try:
             return _build_table(spec, importer, is_user_file, phase)

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 
 from fxlens.workspace.config import ConfigError, FxlensConfig, load_config
 from fxlens.workspace.parse import ParsedDocument, parse_document
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.spec import ModelSpec, script_folder
 from fxlens.workspace.symbols import absolute_module
 
 
@@ -70,12 +70,17 @@ class Workspace:
             cached = self._documents[path] = parse_document(path, text)
         return cached
 
-    def module_file(self, module: str) -> str | None:
-        """The workspace file defining ``module`` (``a/b.py`` or ``a/b/__init__.py``), if any."""
+    def module_file(self, module: str, importer: str | None = None) -> str | None:
+        """The workspace file defining ``module`` (``a/b.py`` or ``a/b/__init__.py``), if any.
+
+        Imported from ``importer``, a file whose folder is not a package, the folder is searched
+        first: running a script puts its folder on ``sys.path`` (``scripts/train.py`` importing
+        ``model`` gets ``scripts/model.py``).
+        """
         if not module:
             return None
         relative = Path(*module.split("."))
-        for root in self._roots:
+        for root in [*script_folder(importer), *self._roots]:
             for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
                 path = str(candidate)
                 if path in self.overlays or candidate.is_file():
@@ -93,12 +98,13 @@ class Workspace:
                 return ".".join(parts), False
         return file.stem, False
 
-    def split(self, qualified: str) -> tuple[str, str, str] | None:
-        """(module, attribute path, file) for the longest prefix of ``qualified`` that is a workspace module."""
+    def split(self, qualified: str, importer: str | None = None) -> tuple[str, str, str] | None:
+        """(module, attribute path, file) for the longest prefix of ``qualified`` that is a workspace
+        module, as imported from the file ``importer``."""
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
-            file = self.module_file(module)
+            file = self.module_file(module, importer)
             if file is not None:
                 return module, ".".join(parts[cut:]), file
         return None
@@ -131,12 +137,12 @@ def workspace_dependencies(
         module, is_package = workspace.module_name(path)
         for imported, level in doc.symbols.imported:
             name = absolute_module(imported, level, module, is_package)
-            file = workspace.module_file(name) if name else None
+            file = workspace.module_file(name, path) if name else None
             if file is not None and file not in seen:
                 seen.append(file)
                 pending.append(file)
             for package in _parents(name):  # importing a.b.c runs a/__init__.py and a/b/__init__.py
-                init = workspace.module_file(package)
+                init = workspace.module_file(package, path)
                 if init is not None and init.endswith("__init__.py") and init not in seen:
                     seen.append(init)
                     pending.append(init)

@@ -154,11 +154,11 @@ class _Resolver:
         module, is_package = self.workspace.module_name(file)
         return _Place(doc, module, is_package, file)
 
-    def _locate(self, qualified: str, depth: int) -> _Definition | None:
-        """The workspace definition an absolute dotted name refers to, through re-exports."""
+    def _locate(self, qualified: str, depth: int, importer: _Place) -> _Definition | None:
+        """The workspace definition an absolute dotted name imported in ``importer`` refers to, through re-exports."""
         if depth > _MAX_DEPTH:
             raise _Fail(f"`{qualified}` is imported in a cycle")
-        split = self.workspace.split(qualified)
+        split = self.workspace.split(qualified, importer.file)
         if split is None:
             return None
         module, attribute, file = split
@@ -172,7 +172,7 @@ class _Resolver:
             return None
         if binding.kind == "import":
             target = place.qualify(head, None)
-            return self._locate(f"{target}.{rest}" if rest else target, depth + 1) if target else None
+            return self._locate(f"{target}.{rest}" if rest else target, depth + 1, place) if target else None
         node = binding.node
         for inner in rest.split(".") if rest else ():
             node = _nested_class(place, node, inner)
@@ -215,7 +215,7 @@ class _Resolver:
         binding = place.doc.symbols.lookup(head, node.start_byte)
         if binding is not None and binding.kind == "import" and find_binding(place.doc.syntax, head, node) is None:
             qualified = place.qualify(dotted, node)
-            definition = self._locate(qualified, depth) if qualified else None
+            definition = self._locate(qualified, depth, place) if qualified else None
             if definition is not None and definition.kind == "assign" and definition.node is not None:
                 return self._model(definition.place, definition.node, depth + 1)
         model = self._model(place, obj, depth + 1)
@@ -236,7 +236,7 @@ class _Resolver:
                 node,
             )
         qualified = place.qualify(name, node)
-        definition = self._locate(qualified, depth) if qualified else None
+        definition = self._locate(qualified, depth, place) if qualified else None
         if definition is not None and definition.kind == "assign" and definition.node is not None:
             return self._model(definition.place, definition.node, depth + 1)
         if definition is not None and definition.kind == "class":
@@ -258,7 +258,7 @@ class _Resolver:
                 parameter,
             )
         qualified = place.qualify(place.text(annotation).strip("'\""), annotation)
-        definition = self._locate(qualified, depth) if qualified else None
+        definition = self._locate(qualified, depth, place) if qualified else None
         if definition is None or definition.kind != "class":
             raise _Fail(
                 f"`{name}` is annotated `{place.text(annotation)}`, which is not a model class of this "
@@ -303,7 +303,7 @@ class _Resolver:
             problems = tuple(_Fail(p.reason, p.node, p.slot + 1) if isinstance(p.slot, int) else p for p in problems)
             return _Model("timm", "timm", "create_model", callable_name, (repr(callable_name), *args), kwargs,
                           weights_requested=weights, unreadable=problems)
-        definition = self._locate(qualified, depth)
+        definition = self._locate(qualified, depth, place)
         if definition is None or definition.kind not in ("class", "def"):
             package = qualified.split(".")[0]
             raise _Fail(
@@ -377,7 +377,7 @@ class _Resolver:
                     raise NotLiteral(f"`{name}` is not a constant")
                 return self._value(place, binding.value, depth + 1)
             qualified = place.qualify(name, node)
-            definition = self._locate(qualified, depth) if qualified else None
+            definition = self._locate(qualified, depth, place) if qualified else None
             if definition is not None and definition.kind == "assign" and definition.node is not None:
                 return self._value(definition.place, definition.node, depth + 1)
             raise NotLiteral(f"`{name}` is not a module-level constant")
@@ -456,7 +456,7 @@ class _Resolver:
         qualified = place.qualify(place.text(node), node) if node.type in ("identifier", "attribute") else None
         if qualified is None:
             raise _Fail(f"`{place.text(node)}` is not an imported or defined class or function", node)
-        definition = self._locate(qualified, 0)
+        definition = self._locate(qualified, 0, place)
         if definition is not None:
             return f"{definition.place.module}:{definition.qualname}"
         parts = qualified.split(".")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 from fxlens.jsondata import from_json, to_json
@@ -81,3 +82,12 @@ class ModelSpec:
     @classmethod
     def from_json(cls, data: dict) -> "ModelSpec":
         return from_json(cls, data)
+
+
+def script_folder(file: str | None) -> list[Path]:
+    """``[folder of file]`` when that folder is not a package (``python folder/file.py`` puts it on
+    ``sys.path``), else ``[]``."""
+    if not file:
+        return []
+    folder = Path(file).parent
+    return [] if (folder / "__init__.py").is_file() else [folder]
