@@ -43,7 +43,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 8 * GiB
 LINE_LIMIT = 4096  # a longer line without a newline is logged in pieces
 TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
-STACK_DUMP_WAIT = 0.5  # seconds a hung worker gets to print its stack before it is killed
+STACK_DUMP_WAIT = 3.0  # seconds a hung worker gets to print its stack before it is killed
 
 _PHASES = {"start": "sending the request", "import": "importing", "build": "building", "trace": "tracing"}
 _FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>.+)", line (?P<line>\d+) in ', re.MULTILINE)
@@ -479,9 +479,19 @@ class Supervisor:
         except ProcessLookupError:
             pass
         else:
-            await asyncio.sleep(STACK_DUMP_WAIT)
+            await self._until_stack_dumped(worker)
         await self._kill(worker)
         await self._reap(worker)
+
+    async def _until_stack_dumped(self, worker: _Worker) -> None:
+        """Wait (at most ``STACK_DUMP_WAIT``) until faulthandler's dump has arrived: on a loaded
+        machine the worker may take a while to be scheduled and print it."""
+        deadline = asyncio.get_running_loop().time() + STACK_DUMP_WAIT
+        while asyncio.get_running_loop().time() < deadline:
+            if b"most recent call first" in b"".join(worker.tail):
+                await asyncio.sleep(0.1)  # the rest of the dump
+                return
+            await asyncio.sleep(0.02)
 
     async def _kill(self, worker: _Worker) -> None:
         try:
