@@ -59,6 +59,11 @@ async def start_server(command: list[str], root: Path, env: dict[str, str] | Non
     capabilities = types.ClientCapabilities(
         window=types.WindowClientCapabilities(work_done_progress=True),
         workspace=types.WorkspaceClientCapabilities(configuration=True),
+        text_document=types.TextDocumentClientCapabilities(  # as VS Code's client declares it
+            completion=types.CompletionClientCapabilities(
+                completion_list=types.CompletionListCapabilities(item_defaults=["editRange", "data"])
+            )
+        ),
     )
     await client.initialize_async(types.InitializeParams(capabilities=capabilities, root_uri=root.as_uri()))
     client.initialized(types.InitializedParams())

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from fxlens.lsp.completion import candidates
+from lsprotocol import types
+
+from fxlens.lsp.completion import candidates, completion_list
 from fxlens.lsp.describe import hover_markdown, meaning
 from fxlens.lsp.diagnostics import configured
 from fxlens.lsp.settings import Settings, parse_settings
 from fxlens.lint import Finding
 from fxlens.selection import select_outputs
 from fxlens.workspace.callsite import Position, Range
+from fxlens.workspace.parse import CursorContext, cursor_context, parse_document
 
 torchvision = pytest.importorskip("torchvision", reason="features are checked on torchvision's models")
 from fxlens.fx import build_model, node_table  # noqa: E402
@@ -69,3 +72,37 @@ def test_configured_severities_override_and_off_removes() -> None:
     findings = [Finding("FXL001", "unknown-node", "error", "m", where), Finding("FXL007", "overwritten-in-place", "warning", "m", where)]
     shown = configured(findings, {"FXL001": "warning", "FXL007": "off"})
     assert [(f.code, f.severity) for f in shown] == [("FXL001", "warning")]
+
+
+def _context_in(snippet: str, marker: str = "|") -> CursorContext:
+    """The cursor context at ``marker`` in a script calling create_feature_extractor."""
+    text = "from torchvision.models.feature_extraction import create_feature_extractor\n" + snippet
+    line = text.count("\n", 0, text.index(marker))
+    column = text.index(marker) - (text.rfind("\n", 0, text.index(marker)) + 1)
+    context = cursor_context(parse_document("file:///x.py", text.replace(marker, ""), 1), Position(line, column))
+    assert context is not None
+    return context
+
+
+def test_completion_lists_names_under_the_typed_module_with_a_whole_string_edit(googlenet) -> None:
+    context = _context_in('create_feature_extractor(m, return_nodes=["inception3a.br|"])')
+    string = types.Range(types.Position(1, 43), types.Position(1, 57))
+    listed = completion_list(context, googlenet, string, "key")
+    labels = [item.label for item in listed.items]
+    assert labels[0] == "inception3a.branch1" and all(label.startswith("inception3a.") for label in labels)
+    assert all(item.text_edit.range == string and item.text_edit.new_text == item.label for item in listed.items)
+    assert all(item.data == {"table": "key"} for item in listed.items) and listed.item_defaults is None
+
+
+def test_completion_moves_the_shared_range_and_data_into_item_defaults_when_the_client_applies_them(googlenet) -> None:
+    context = _context_in('create_feature_extractor(m, return_nodes=["|"])')
+    string = types.Range(types.Position(1, 43), types.Position(1, 43))
+    listed = completion_list(context, googlenet, string, "key", item_defaults=["editRange", "data"])
+    assert listed.item_defaults.edit_range == string and listed.item_defaults.data == {"table": "key"}
+    assert all(item.text_edit is None and item.data is None for item in listed.items)
+    assert len(listed.items) == len(candidates(googlenet, "return_nodes"))
+
+
+def test_completion_before_any_quote_inserts_quoted_names(googlenet) -> None:
+    listed = completion_list(_context_in("create_feature_extractor(m, return_nodes=[|])"), googlenet, None, "key", ["editRange"])
+    assert listed.items[0].insert_text == '"x"' and listed.items[0].text_edit is None and listed.item_defaults is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from lsprotocol import types
 
 from fxlens.lsp.describe import ARGUMENT_MODES, detail, hover_markdown, meaning
@@ -35,14 +37,24 @@ def candidates(table: NodeTable, kind: str) -> list[tuple[str, str]]:
     return listed
 
 
-def completion_items(
-    context: CursorContext, table: NodeTable, edit_range: types.Range | None, table_key: str
-) -> list[types.CompletionItem]:
-    """Items for the string under the cursor; ``edit_range`` is its whole content (None: no string yet,
-    the item then inserts a quoted name). Documentation comes on ``completionItem/resolve``: the items
-    carry ``table_key`` (the spec's key) for ``documentation`` to find the table again."""
-    if context.role != "node":
-        return []
+def completion_list(
+    context: CursorContext,
+    table: NodeTable,
+    edit_range: types.Range | None,
+    table_key: str,
+    item_defaults: Collection[str] = (),
+) -> types.CompletionList:
+    """The names for the string under the cursor; ``edit_range`` is its whole content (None: no
+    string yet, the items then insert a quoted name).
+
+    Documentation comes on ``completionItem/resolve``: the items carry ``{"table": table_key}``
+    for ``documentation`` to find the table again. The edit range and that data go once into the
+    list's ``itemDefaults`` when the client says it applies them (``item_defaults``): a large
+    model's list is then a third of the size.
+    """
+    shared_range = edit_range is not None and "editRange" in item_defaults
+    shared_data = "data" in item_defaults
+    data = {"table": table_key}
     typed = context.prefix
     scope = typed[: typed.rfind(".") + 1]
     items = []
@@ -51,24 +63,27 @@ def completion_items(
             continue
         found = meaning(name, table)
         node = found.any_node() if found else None
-        text = name if edit_range is not None else f'"{name}"'
         items.append(
             types.CompletionItem(
                 label=name,
                 kind=types.CompletionItemKind.Module if found and found.is_prefix else types.CompletionItemKind.Field,
                 detail=(f"{mark} · " if mark else "") + (f"selects {node.name}" if found and found.is_prefix else detail(node)),
-                data={"table": table_key, "query": name},
                 sort_text=f"{index:06d}",
-                filter_text=name,
-                text_edit=types.TextEdit(edit_range, text) if edit_range is not None else None,
-                insert_text=None if edit_range is not None else text,
+                data=None if shared_data else data,
+                text_edit=types.TextEdit(edit_range, name) if edit_range is not None and not shared_range else None,
+                insert_text=f'"{name}"' if edit_range is None else None,
             )
         )
-    return items
+    defaults = types.CompletionItemDefaults(
+        edit_range=edit_range if shared_range else None, data=data if shared_data else None
+    )
+    return types.CompletionList(
+        is_incomplete=False, items=items, item_defaults=defaults if shared_range or shared_data else None
+    )
 
 
 def documentation(item: types.CompletionItem, table: NodeTable) -> types.CompletionItem:
-    """``item`` with its hover text as documentation (for ``completionItem/resolve``)."""
+    """``item`` with its hover text as documentation (for ``completionItem/resolve``; the label is the name)."""
     text = hover_markdown(item.label, table)
     if text is not None:
         item.documentation = types.MarkupContent(types.MarkupKind.Markdown, text)

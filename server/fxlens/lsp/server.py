@@ -239,7 +239,14 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
     if not isinstance(model, NodeTable) or isinstance(spec, Unresolved):
         return types.CompletionList(is_incomplete=True, items=[completion.not_ready_item(_not_ready(model))])
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
-    return types.CompletionList(is_incomplete=False, items=completion.completion_items(context, model, edit_range, spec.key()))
+    return completion.completion_list(context, model, edit_range, spec.key(), _item_defaults(ls))
+
+
+def _item_defaults(ls: FxlensServer) -> list[str]:
+    """The ``CompletionList.itemDefaults`` fields the client applies."""
+    completion_capabilities = ls.client_capabilities.text_document and ls.client_capabilities.text_document.completion
+    completion_list = completion_capabilities and completion_capabilities.completion_list
+    return (completion_list and completion_list.item_defaults) or []
 
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
