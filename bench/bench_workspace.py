@@ -27,7 +27,7 @@ HEADER = (
 def block(i: int, imports: str = "", call: bool = True) -> str:
     """About 25 lines of typical model code, with one extractor call when ``call``."""
     body = (
-        f'    extractor = create_feature_extractor(model, return_nodes={{"conv": "low", "head": "out"}})\n'
+        '    extractor = create_feature_extractor(model, return_nodes={"conv": "low", "head": "out"})\n'
         "    return extractor(torch.rand(1, 3, 32, 32))\n"
         if call
         else "    return model(torch.rand(1, 3, 32, 32))\n"
