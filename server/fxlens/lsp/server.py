@@ -32,6 +32,7 @@ logger = logging.getLogger("fxlens.lsp")
 
 COMPLETION_WAIT = 0.5  # seconds a completion may wait for a trace before answering "not ready"
 HOVER_WAIT = 1.0
+CLIENT_ANSWER_WAIT = 10.0  # seconds the server waits for the client to answer one of its requests
 
 
 class FxlensServer(LanguageServer):
@@ -104,10 +105,11 @@ async def _pull_settings(ls: FxlensServer) -> None:
     if workspace is None or not workspace.configuration:
         return
     try:
-        (pulled,) = await ls.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section="fxlens")])
+        (pulled,) = await asyncio.wait_for(
+            ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section="fxlens")])),
+            CLIENT_ANSWER_WAIT,
         )
-    except Exception as error:  # noqa: BLE001 - a client that fails here keeps the settings it gave
+    except Exception as error:  # noqa: BLE001 - a client that fails (or never answers) keeps the settings it gave
         logger.warning("workspace/configuration failed: %s", error)
         return
     settings, errors = parse_settings(pulled, session.settings)
@@ -146,12 +148,16 @@ def _hooks(ls: FxlensServer) -> Hooks:
         if done:
             return task.result()
         status("tracing", title)
+        window = ls.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return await task  # the client cannot show server-initiated progress
         token = str(uuid.uuid4())
-        try:
-            await ls.work_done_progress.create_async(token)
-            ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
-        except Exception:  # noqa: BLE001 - a client without progress support still gets the result
+        created = asyncio.ensure_future(ls.work_done_progress.create_async(token))
+        await asyncio.wait([created, task], timeout=CLIENT_ANSWER_WAIT, return_when=asyncio.FIRST_COMPLETED)
+        if not created.done() or created.cancelled() or created.exception() is not None:
+            created.cancel()  # a client that is slow to answer (or refuses) still gets the result
             return await task
+        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
         try:
             return await task
         finally:
