@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from raw_rpc import initialize, send, until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(180)]
 pytest.importorskip("torchvision", reason="the document traces resnet18")
@@ -40,23 +40,6 @@ async def _connect(port: int, server: subprocess.Popen) -> tuple[asyncio.StreamR
             await asyncio.sleep(0.1)
 
 
-def _send(writer: asyncio.StreamWriter, message: dict) -> None:
-    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-    writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-
-async def _receive(reader: asyncio.StreamReader) -> dict:
-    headers = (await reader.readuntil(b"\r\n\r\n")).decode()
-    length = next(int(line.split(":")[1]) for line in headers.split("\r\n") if line.lower().startswith("content-length"))
-    return json.loads(await reader.readexactly(length))
-
-
-async def _until(reader: asyncio.StreamReader, accept) -> dict:  # noqa: ANN001 - a predicate on messages
-    while not accept(message := await _receive(reader)):
-        pass
-    return message
-
-
 async def test_serve_over_tcp_initializes_publishes_diagnostics_and_shuts_down(tmp_path: Path) -> None:
     (tmp_path / "extract.py").write_text(SCRIPT)
     port = _free_port()
@@ -64,21 +47,19 @@ async def test_serve_over_tcp_initializes_publishes_diagnostics_and_shuts_down(t
     server = subprocess.Popen([sys.executable, "-m", "fxlens", "serve", "--tcp", f"127.0.0.1:{port}"], env=env)
     try:
         reader, writer = await _connect(port, server)
-        _send(writer, {"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
-        initialized = await _until(reader, lambda m: m.get("id") == 1)
+        send(writer, initialize(tmp_path.as_uri()))
+        initialized = await until(reader, lambda m: m.get("id") == "init")
         assert initialized["result"]["capabilities"]["completionProvider"]["triggerCharacters"] == ['"', "'", "."]
-        _send(writer, {"method": "initialized", "params": {}})
+        send(writer, {"method": "initialized", "params": {}})
         uri = (tmp_path / "extract.py").as_uri()
         document = {"uri": uri, "languageId": "python", "version": 1, "text": SCRIPT}
-        _send(writer, {"method": "textDocument/didOpen", "params": {"textDocument": document}})
-        published = await asyncio.wait_for(
-            _until(reader, lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["diagnostics"]), 120
-        )
+        send(writer, {"method": "textDocument/didOpen", "params": {"textDocument": document}})
+        published = await until(reader, lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["diagnostics"], 120)
         (unknown,) = published["params"]["diagnostics"]
         assert unknown["code"] == "FXL001" and "`layer9` is not a node of ResNet" in unknown["message"]
-        _send(writer, {"id": 2, "method": "shutdown"})
-        await _until(reader, lambda m: m.get("id") == 2)
-        _send(writer, {"method": "exit"})
+        send(writer, {"id": 2, "method": "shutdown"})
+        await until(reader, lambda m: m.get("id") == 2)
+        send(writer, {"method": "exit"})
         await writer.drain()
         assert server.wait(timeout=30) == 0
     finally:

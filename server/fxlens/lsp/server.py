@@ -7,6 +7,7 @@ The process never imports torch: models are traced by the worker the session sup
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Awaitable
@@ -20,6 +21,7 @@ from fxlens.lint import Finding, Model
 from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints
 from fxlens.lsp.describe import hover_markdown
 from fxlens.lsp.positions import Positions
+from fxlens.lsp.protocol import FxlensProtocol
 from fxlens.lsp.session import Hooks, Session
 from fxlens.lsp.settings import parse_settings
 from fxlens.nodes import NodeTable, Problem
@@ -39,14 +41,20 @@ class FxlensServer(LanguageServer):
     """A pygls server holding one ``Session``."""
 
     session: Session | None = None
+    protocol: FxlensProtocol
 
     def require_session(self) -> Session:
         if self.session is None:
             raise RuntimeError("the server is not initialized")
         return self.session
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(error, json.JSONDecodeError):
+            self.protocol.reject_unparsable(error)
+        super().report_server_error(error, source)
 
-server = FxlensServer("fxlens", fxlens.__version__)
+
+server = FxlensServer("fxlens", fxlens.__version__, protocol_cls=FxlensProtocol)
 
 
 def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
