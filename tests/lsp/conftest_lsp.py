@@ -61,9 +61,16 @@ def make_workspace(root: Path) -> Path:
 
 
 def initialize_params(root: Path, options: dict | None = None) -> types.InitializeParams:
+    markdown = [types.MarkupKind.Markdown, types.MarkupKind.PlainText]
     capabilities = types.ClientCapabilities(
         window=types.WindowClientCapabilities(work_done_progress=True),
         workspace=types.WorkspaceClientCapabilities(configuration=True),
+        text_document=types.TextDocumentClientCapabilities(
+            hover=types.HoverClientCapabilities(content_format=markdown),
+            completion=types.CompletionClientCapabilities(
+                completion_item=types.ClientCompletionItemOptions(documentation_format=markdown)
+            ),
+        ),
     )
     return types.InitializeParams(
         capabilities=capabilities, root_uri=root.as_uri(), initialization_options=options or {}

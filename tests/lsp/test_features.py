@@ -7,7 +7,7 @@ import pytest
 from lsprotocol import types
 
 from fxlens.lsp.completion import candidates, completion_list
-from fxlens.lsp.describe import hover_markdown, meaning
+from fxlens.lsp.describe import as_markup, hover_markdown, meaning
 from fxlens.lsp.diagnostics import configured
 from fxlens.lsp.settings import Settings, parse_settings
 from fxlens.lint import Finding
@@ -106,3 +106,11 @@ def test_completion_moves_the_shared_range_and_data_into_item_defaults_when_the_
 def test_completion_before_any_quote_inserts_quoted_names(googlenet) -> None:
     listed = completion_list(_context_in("create_feature_extractor(m, return_nodes=[|])"), googlenet, None, "key", ["editRange"])
     assert listed.items[0].insert_text == '"x"' and listed.items[0].text_edit is None and listed.item_defaults is None
+
+
+def test_hover_text_is_plain_for_a_client_that_lists_no_markdown(googlenet) -> None:
+    markdown = hover_markdown("inception3a", googlenet)
+    assert as_markup(markdown, None).kind == types.MarkupKind.Markdown
+    plain = as_markup(markdown, [types.MarkupKind.PlainText])
+    assert plain.kind == types.MarkupKind.PlainText and "`" not in plain.value and "**" not in plain.value
+    assert "selects inception3a.cat" in plain.value

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from lsprotocol import types
 
-from fxlens.lsp.describe import ARGUMENT_MODES, detail, hover_markdown, meaning
+from fxlens.lsp.describe import ARGUMENT_MODES, as_markup, detail, hover_markdown, meaning
 from fxlens.nodes import NodeTable
 from fxlens.workspace.parse import CursorContext
 
@@ -82,11 +82,12 @@ def completion_list(
     )
 
 
-def documentation(item: types.CompletionItem, table: NodeTable) -> types.CompletionItem:
-    """``item`` with its hover text as documentation (for ``completionItem/resolve``; the label is the name)."""
+def documentation(item: types.CompletionItem, table: NodeTable, formats: Sequence[str] | None = None) -> types.CompletionItem:
+    """``item`` with its hover text as documentation, in one of the client's ``formats`` (for
+    ``completionItem/resolve``; the label is the name)."""
     text = hover_markdown(item.label, table)
     if text is not None:
-        item.documentation = types.MarkupContent(types.MarkupKind.Markdown, text)
+        item.documentation = as_markup(text, formats)
     return item
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from lsprotocol import types
 
 from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable
 from fxlens.workspace.callsite import NodeArgKind
@@ -33,6 +36,15 @@ def meaning(query: str, table: NodeTable) -> Meaning | None:
     """The node ``query`` selects in each mode (exactly as create_feature_extractor would), or None."""
     nodes = {mode: table.selected(mode, query) for mode in MODES}
     return Meaning(query, nodes) if any(nodes.values()) else None
+
+
+def as_markup(markdown: str, formats: Sequence[str] | None) -> types.MarkupContent:
+    """``markdown`` in a format the client lists: Markdown when it lists that one (or none), else
+    plain text without the Markdown marks."""
+    if formats is None or types.MarkupKind.Markdown in formats:
+        return types.MarkupContent(types.MarkupKind.Markdown, markdown)
+    plain = markdown.replace("**", "").replace("`", "").replace("  \n", "\n")
+    return types.MarkupContent(types.MarkupKind.PlainText, plain)
 
 
 def hover_markdown(query: str, table: NodeTable) -> str | None:

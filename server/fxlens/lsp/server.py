@@ -19,7 +19,7 @@ from pygls.lsp.server import LanguageServer
 import fxlens
 from fxlens.lint import Finding, Model
 from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints
-from fxlens.lsp.describe import hover_markdown
+from fxlens.lsp.describe import as_markup, hover_markdown
 from fxlens.lsp.positions import Positions
 from fxlens.lsp.protocol import FxlensProtocol
 from fxlens.lsp.session import Hooks, Session
@@ -266,7 +266,12 @@ def _item_defaults(ls: FxlensServer) -> list[str]:
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
 def resolve_completion(ls: FxlensServer, item: types.CompletionItem) -> types.CompletionItem:
     table = ls.require_session().known(_get(item.data, "table")) if item.data else None
-    return completion.documentation(item, table) if isinstance(table, NodeTable) else item
+    if not isinstance(table, NodeTable):
+        return item
+    document_capabilities = ls.client_capabilities.text_document
+    completion_capabilities = document_capabilities.completion if document_capabilities else None
+    item_capabilities = completion_capabilities.completion_item if completion_capabilities else None
+    return completion.documentation(item, table, item_capabilities.documentation_format if item_capabilities else None)
 
 
 def _not_ready(model: Model) -> str:
@@ -289,7 +294,9 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
     text = hover_markdown(context.string.value, model)
     if text is None:
         return None
-    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), positions.range_to_client(context.string.range))
+    document_capabilities = ls.client_capabilities.text_document
+    formats = document_capabilities.hover.content_format if document_capabilities and document_capabilities.hover else None
+    return types.Hover(as_markup(text, formats), positions.range_to_client(context.string.range))
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
