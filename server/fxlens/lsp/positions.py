@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from fxlens.workspace.callsite import Position, Range
 
-_UNIT_BYTES = {types.PositionEncodingKind.Utf8: 1, types.PositionEncodingKind.Utf16: 2, types.PositionEncodingKind.Utf32: 4}
+_ENCODINGS = frozenset(types.PositionEncodingKind)
 
 
 def _units(char: str, encoding: str) -> int:
@@ -28,9 +28,9 @@ def _units(char: str, encoding: str) -> int:
 class Positions:
     """Converts positions for one version of a document's text, in the client's position encoding."""
 
-    def __init__(self, lines: Sequence[str], encoding: str = types.PositionEncodingKind.Utf16) -> None:
+    def __init__(self, lines: Sequence[str], encoding: str | None = types.PositionEncodingKind.Utf16) -> None:
         self.lines = lines
-        self.encoding = encoding if encoding in _UNIT_BYTES else types.PositionEncodingKind.Utf16
+        self.encoding: str = encoding if encoding in _ENCODINGS else types.PositionEncodingKind.Utf16
 
     def _line(self, number: int) -> str:
         return self.lines[number] if 0 <= number < len(self.lines) else ""

@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -256,7 +256,7 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
     return completion.completion_list(context, model, edit_range, spec.key(), _item_defaults(ls))
 
 
-def _item_defaults(ls: FxlensServer) -> list[str]:
+def _item_defaults(ls: FxlensServer) -> Sequence[str]:
     """The ``CompletionList.itemDefaults`` fields the client applies."""
     completion_capabilities = ls.client_capabilities.text_document and ls.client_capabilities.text_document.completion
     completion_list = completion_capabilities and completion_capabilities.completion_list
