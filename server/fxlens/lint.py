@@ -333,9 +333,22 @@ def _renumbered(query: str, table: NodeTable) -> NodeInfo | None:
 
 
 def did_you_mean(query: str, table: NodeTable, limit: int = 3) -> list[str]:
-    """The closest node names and module prefixes to ``query``, best first."""
+    """The closest node names and module prefixes to ``query``, best first: the similar ones
+    (difflib), fewest edits first (``layer5`` → ``layer4`` before ``layer3.5``)."""
     candidates = list(dict.fromkeys(_names_and_prefixes(table)))
-    return difflib.get_close_matches(query, candidates, n=limit, cutoff=0.6)
+    similar = difflib.get_close_matches(query, candidates, n=max(limit, 10), cutoff=0.6)
+    return sorted(similar, key=lambda name: _edit_distance(query, name))[:limit]  # stable: ties stay by similarity
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
 
 
 def _names_and_prefixes(table: NodeTable) -> Iterator[str]:

@@ -68,6 +68,11 @@ def test_fxl001_unknown_node_suggests_the_closest_names(resnet: NodeTable) -> No
     assert 'return_nodes=["layer1.0.relu_1"]' in apply(text, finding, [f.title for f in finding.fixes].index("Change to `layer1.0.relu_1`"))
 
 
+def test_fxl001_suggestions_put_the_fewest_edits_first(resnet: NodeTable) -> None:
+    _, (finding,) = lint('create_feature_extractor(m, return_nodes=["layer5"])', resnet)
+    assert "did you mean `layer4`, `layer3`, `layer2`?" in finding.message  # not `layer3.5`, difflib's favourite
+
+
 def test_fxl002_a_train_only_node_in_return_nodes_is_split_by_the_fix(googlenet: NodeTable) -> None:
     text, (finding,) = lint('create_feature_extractor(m, return_nodes=["aux1.fc2", "fc"])', googlenet)
     assert (finding.code, finding.severity) == ("FXL002", "warning")
