@@ -38,6 +38,15 @@ def test_edit_inserting_a_string_updates_the_call_site() -> None:
     assert doc.call_sites[1].node_arguments[0].queries[0].name.value == "layer4"  # the old version is untouched
 
 
+def test_an_edit_rebuilds_only_the_calls_it_touched() -> None:
+    doc = parse_document("x.py", SOURCE, 1)
+    after = doc.edit([TextChange(", 'layer2'", Range(Position(5, 27), Position(5, 27)))], 2)
+    assert after.call_sites[0] is doc.call_sites[0] and after.call_sites[1] is not doc.call_sites[1]
+    moved = after.edit([TextChange("\n", Range(Position(2, 0), Position(2, 0)))], 3)  # a line above both
+    assert moved.call_sites == parse_document("x.py", moved.text, 3).call_sites
+    assert [site.range.start.line for site in moved.call_sites] == [4, 6]
+
+
 def test_full_text_change_replaces_the_document() -> None:
     doc = parse_document("x.py", SOURCE, 1).edit([TextChange("x = 1\n")], 2)
     assert doc.call_sites == ()
@@ -62,7 +71,7 @@ def edits(draw: st.DrawFn) -> list[tuple[int, int, str]]:
     return result
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(edits())
 def test_incremental_edits_then_undo_give_the_original_call_sites(changes: list[tuple[int, int, str]]) -> None:
     """Keystrokes through half-typed states and back: the incremental parse ends where it started.

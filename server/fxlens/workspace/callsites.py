@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Literal
+from collections.abc import Hashable, Mapping
+from typing import Literal, NamedTuple
 
 from tree_sitter import Node
 
@@ -58,8 +59,20 @@ def library_of(qualified: str) -> tuple[FunctionName, Library] | None:
     return None
 
 
-def find_call_sites(syntax: Syntax, symbols: Symbols) -> list[tuple[CallSite, Node]]:
-    """Every recognised call, in source order, with its tree node."""
+class FoundSite(NamedTuple):
+    """A recognised call: its ``CallSite``, its tree node, and the key that determines the site."""
+
+    site: CallSite
+    node: Node
+    key: Hashable
+
+
+def find_call_sites(syntax: Syntax, symbols: Symbols, known: Mapping[Hashable, CallSite] | None = None) -> list[FoundSite]:
+    """Every recognised call, in source order, with its tree node and key.
+
+    ``known`` maps the keys of an earlier version's sites to those sites: a call whose key is there
+    is not rebuilt, so an edit costs only the calls it touched (see ``_site_key``).
+    """
     words = set(FUNCTIONS) | symbols.aliases_of(FUNCTIONS)
     calls: dict[int, Node] = {}
     for word in words:
@@ -74,10 +87,31 @@ def find_call_sites(syntax: Syntax, symbols: Symbols) -> list[tuple[CallSite, No
             at = syntax.source.find(needle, end)
     sites = []
     for start in sorted(calls):
-        site = _call_site(syntax, symbols, calls[start])
-        if site is not None:
-            sites.append((site, calls[start]))
+        call = calls[start]
+        found = _function_of(syntax, symbols, call)
+        if found is None:
+            continue
+        key = _site_key(syntax, call, found)
+        reused = known.get(key) if known and key is not None else None
+        sites.append(FoundSite(reused or _call_site(syntax, call, found), call, key))
     return sites
+
+
+def _site_key(syntax: Syntax, call: Node, found: tuple[str, Library]) -> Hashable | None:
+    """What a call's ``CallSite`` depends on, or None when that cannot be told from the call alone.
+
+    The site is read from the call's own subtree; its positions map back to the typed text through
+    its start position and the repair insertions on its lines (insertions never span lines). A
+    call whose subtree has a syntax error is always rebuilt: error recovery may depend on context.
+    """
+    if call.has_error:
+        return None
+    start = syntax.position(call.start_point)
+    insertions: tuple[object, ...] = ()
+    if syntax.repair is not None:
+        first, last = start.line, start.line + call.end_point[0] - call.start_point[0]
+        insertions = tuple(i for i in syntax.repair.insertions if first <= i.position.line <= last)
+    return (found, start, syntax.source[call.start_byte : call.end_byte], insertions)
 
 
 def _call_named_at(syntax: Syntax, start: int, end: int) -> Node | None:
@@ -94,7 +128,8 @@ def _call_named_at(syntax: Syntax, start: int, end: int) -> Node | None:
     return call
 
 
-def _call_site(syntax: Syntax, symbols: Symbols, call: Node) -> CallSite | None:
+def _function_of(syntax: Syntax, symbols: Symbols, call: Node) -> tuple[str, Library] | None:
+    """(function name, library) when the call is one of the recognised functions, else None."""
     function = call.child_by_field_name("function")
     arguments = call.child_by_field_name("arguments")
     if function is None or arguments is None or arguments.type != "argument_list":
@@ -103,9 +138,10 @@ def _call_site(syntax: Syntax, symbols: Symbols, call: Node) -> CallSite | None:
     if not _DOTTED.fullmatch(dotted):
         return None
     qualified = symbols.qualify(dotted, call.start_byte, module="__main__")
-    found = library_of(qualified) if qualified else None
-    if found is None:
-        return None
+    return library_of(qualified) if qualified else None
+
+
+def _call_site(syntax: Syntax, call: Node, found: tuple[str, Library]) -> CallSite:
     name, library = found
     given = call_arguments(syntax, call, PARAMETERS[name])
     model = given.get("model")

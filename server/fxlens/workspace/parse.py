@@ -9,8 +9,8 @@ from UTF-16 at the edge).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
@@ -41,6 +41,7 @@ class ParsedDocument:
     symbols: Symbols
     call_sites: tuple[CallSite, ...]
     call_nodes: tuple[Node, ...]  # the call node of each call site (in ``syntax``)
+    site_keys: tuple[Hashable, ...] = field(default=(), repr=False)  # what each site depends on, for reuse
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -70,7 +71,7 @@ class ParsedDocument:
                 )
             source = text.encode("utf-8")
             text = (source[:start_byte] + inserted + source[old_end_byte:]).decode("utf-8")
-        return _build(self.uri, text, version, tree, self.syntax)
+        return _build(self.uri, text, version, tree, self)
 
     def call_node(self, site: CallSite) -> Node:
         """The tree node of one of this document's call sites."""
@@ -82,7 +83,7 @@ def parse_document(uri: str, text: str, version: int = 0) -> ParsedDocument:
     return _build(uri, text, version, None, None)
 
 
-def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Syntax | None) -> ParsedDocument:
+def _build(uri: str, text: str, version: int, edited: Tree | None, previous: ParsedDocument | None) -> ParsedDocument:
     lines = LineIndex(text)
     source = text.encode("utf-8")
     tree = _PARSER.parse(source, edited) if edited is not None else _PARSER.parse(source)
@@ -92,10 +93,12 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Syn
         if fixed is not None:
             repaired = LineIndex(fixed.text)
             new = fixed.text.encode("utf-8")
-            fixed_tree = _reparse(previous.tree, previous.source, new) if previous is not None else _PARSER.parse(new)
+            before = previous.syntax if previous is not None else None
+            fixed_tree = _reparse(before.tree, before.source, new) if before is not None else _PARSER.parse(new)
             syntax = Syntax(fixed_tree, repaired, fixed)
     symbols = Symbols(syntax.tree, syntax.source)
-    found = find_call_sites(syntax, symbols)
+    known = dict(zip(previous.site_keys, previous.call_sites)) if previous is not None else None
+    found = find_call_sites(syntax, symbols, known)
     return ParsedDocument(
         uri=uri,
         text=text,
@@ -103,8 +106,9 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Syn
         tree=tree,
         syntax=syntax,
         symbols=symbols,
-        call_sites=tuple(site for site, _ in found),
-        call_nodes=tuple(node for _, node in found),
+        call_sites=tuple(f.site for f in found),
+        call_nodes=tuple(f.node for f in found),
+        site_keys=tuple(f.key for f in found),
     )
 
 
