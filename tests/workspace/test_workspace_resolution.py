@@ -170,3 +170,15 @@ def test_a_package_folder_does_not_search_its_own_folder_for_absolute_imports(ro
     write(root, {"pkg/other.py": "class Other:\n    pass\n"})
     spec = resolve_first(root, "pkg/run.py", TV + "from other import Other\ncreate_feature_extractor(Other(), ['x'])\n")
     assert isinstance(spec, Unresolved)
+
+
+def test_a_module_changed_on_disk_after_resolving_through_it_is_read_again(root: Path) -> None:
+    workspace = Workspace(root)
+    text = TV + "from pkg import MyNet\ncreate_feature_extractor(MyNet(depth=3), ['x'])\n"
+    doc = parse_document(str(root / "train.py"), text, 1)
+    first = resolve_model(doc, doc.call_sites[0], workspace)
+    assert isinstance(first, ModelSpec) and (first.module, first.callable) == ("pkg.nets", "MyNet")
+    (root / "pkg/__init__.py").write_text("from .blocks import Block as MyNet\n")
+    second = resolve_model(doc, doc.call_sites[0], workspace)
+    assert isinstance(second, ModelSpec) and (second.module, second.callable) == ("pkg.blocks", "Block")
+    assert set(workspace.overlays) == {str(root / "train.py")}  # only the editor's document

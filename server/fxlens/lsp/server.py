@@ -26,6 +26,7 @@ from fxlens.lsp.session import Hooks, Session
 from fxlens.lsp.settings import parse_settings
 from fxlens.nodes import NodeTable, Problem
 from fxlens.render import as_markdown
+from fxlens.workspace.config import ConfigError
 from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context
 from fxlens.workspace.resolve import Unresolved
 from fxlens.workspace.text import LineIndex, TextChange
@@ -85,10 +86,38 @@ def initialize(ls: FxlensServer, params: types.InitializeParams) -> None:
 @server.feature(types.INITIALIZED)
 async def initialized(ls: FxlensServer, params: types.InitializedParams) -> None:
     session = ls.require_session()
-    for error in session.workspace.config_errors:
-        _show_errors(ls, [f"pyproject.toml [tool.fxlens] {error.key}: {error.message}"])
+    _show_config_errors(ls, session.workspace.config_errors)
     await _pull_settings(ls)
     session.start_worker()
+    await _watch_files(ls)
+
+
+async def _watch_files(ls: FxlensServer) -> None:
+    """Ask the client to report changes of Python files and pyproject.toml made outside the editor
+    (a git checkout, a generator), when it can register watchers dynamically."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in ("**/*.py", "**/pyproject.toml")]
+    registration = types.Registration(
+        id=str(uuid.uuid4()),
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+    )
+    try:
+        await asyncio.wait_for(ls.client_register_capability_async(types.RegistrationParams([registration])), CLIENT_ANSWER_WAIT)
+    except Exception as error:  # noqa: BLE001 - without watchers, changes on disk show at the next edit
+        logger.warning("registering file watchers failed: %s", error)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: FxlensServer, params: types.DidChangeWatchedFilesParams) -> None:
+    _show_config_errors(ls, ls.require_session().files_changed(change.uri for change in params.changes))
+
+
+def _show_config_errors(ls: FxlensServer, errors: Sequence[ConfigError]) -> None:
+    _show_errors(ls, [f"pyproject.toml [tool.fxlens] {error.key}: {error.message}" for error in errors])
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

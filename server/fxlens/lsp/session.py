@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 
 from fxlens.lint import Finding, Model, lint_call_site
@@ -19,6 +19,7 @@ from fxlens.lsp.settings import Settings
 from fxlens.nodes import Problem
 from fxlens.worker.supervisor import Superseded, Supervisor
 from fxlens.workspace.callsite import CallSite
+from fxlens.workspace.config import ConfigError, load_config
 from fxlens.workspace.modules import Workspace, path_of, workspace_dependencies
 from fxlens.workspace.parse import ParsedDocument, parse_document
 from fxlens.workspace.resolve import Unresolved, resolve_model
@@ -50,6 +51,7 @@ class Session:
         self.findings: dict[str, tuple[int, list[Finding]]] = {}  # uri -> (version, findings)
         self.dependencies: dict[str, set[str]] = {}  # uri -> files its models import
         self.workspace = Workspace(root)
+        self.project_config = self.workspace.config  # [tool.fxlens], before the client's settings
         self.settings = settings
         self.supervisor: Supervisor | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
@@ -59,30 +61,33 @@ class Session:
 
     def configure(self, settings: Settings) -> None:
         """Apply settings; a changed interpreter, timeout or trust restarts the worker."""
-        old, self.settings = self.settings, settings
-        config = self.workspace.config
+        old_worker = self._worker_settings()
+        self.settings = settings
+        config = self.project_config
         if settings.default_input_shape is not None:
             config = replace(config, input_shapes=(settings.default_input_shape,))
         self.workspace.config = config
-        worker_changed = (old.interpreter, old.trace_timeout, old.execute_code) != (
-            settings.interpreter, settings.trace_timeout, settings.execute_code
-        )  # fmt: skip
-        if self.supervisor is not None and worker_changed:
+        if self.supervisor is not None and self._worker_settings() != old_worker:
             asyncio.create_task(self.supervisor.stop())
             self.supervisor = None
         self._known.clear()
+
+    def _worker_settings(self) -> tuple[str, float, bool]:
+        """(interpreter, timeout, code execution on): what the worker is started with."""
+        config = self.workspace.config
+        return (
+            self.settings.interpreter or config.python or sys.executable,
+            self.settings.trace_timeout or config.trace_timeout or 30.0,
+            self.settings.execute_code,
+        )
 
     def start_worker(self) -> None:
         """Start the warm worker (unless code execution is off), so the first trace skips ``import torch``;
         documents opened before it existed are linted again with their models."""
         if self.supervisor is not None or not self.settings.execute_code:
             return
-        config = self.workspace.config
-        self.supervisor = Supervisor(
-            self.settings.interpreter or config.python or sys.executable,
-            timeout=self.settings.trace_timeout or config.trace_timeout or 30.0,
-            log=lambda line: logger.info("worker: %s", line),
-        )
+        interpreter, timeout, _ = self._worker_settings()
+        self.supervisor = Supervisor(interpreter, timeout=timeout, log=lambda line: logger.info("worker: %s", line))
         asyncio.create_task(self._warm(self.supervisor))
         for uri in self.documents:
             self.schedule(uri, 0.0)
@@ -117,6 +122,23 @@ class Session:
             if other != uri and path in files:
                 self.schedule(other, DEBOUNCE)
         self.schedule(uri, DEBOUNCE)
+
+    def files_changed(self, paths: Iterable[str]) -> list[ConfigError]:
+        """Files changed on disk, outside the editor: re-lint the documents whose models import
+        them; a changed ``pyproject.toml`` reloads ``[tool.fxlens]`` (restarting the worker if its
+        interpreter or timeout changed) and re-lints every document. Returns the config's errors."""
+        changed = {path_of(p) for p in paths}
+        if path_of(str(self.workspace.root / "pyproject.toml")) in changed:
+            self.project_config, errors = load_config(self.workspace.root)
+            self.configure(self.settings)
+            self.start_worker()
+            for uri in self.documents:
+                self.schedule(uri, 0.0)
+            return errors
+        for uri, files in self.dependencies.items():
+            if uri in self.documents and files & changed:
+                self.schedule(uri, DEBOUNCE)
+        return []
 
     def close(self, uri: str) -> None:
         self.documents.pop(uri, None)

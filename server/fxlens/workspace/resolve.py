@@ -113,6 +113,7 @@ class _Resolver:
 
     def resolve(self, doc: ParsedDocument, site: CallSite) -> ModelSpec | Unresolved:
         fallback = site.model_range or site.range
+        self.workspace.add(doc)  # the document being resolved is the editor's: its text wins
         place = self._place(doc)
         call = doc.call_node(site)
         arguments = call_arguments(doc.syntax, call, PARAMETERS[site.function])
@@ -150,7 +151,6 @@ class _Resolver:
 
     def _place(self, doc: ParsedDocument) -> _Place:
         file = path_of(doc.uri)
-        self.workspace.add(doc)
         module, is_package = self.workspace.module_name(file)
         return _Place(doc, module, is_package, file)
 
