@@ -11,6 +11,7 @@ from fxlens.fx import get_graph_node_names, node_table
 from fxlens.fx.table import NodeTableError
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_train_and_eval_names_equal_torchvisions(name: str) -> None:
     model = build(name).model
