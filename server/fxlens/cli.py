@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         parser.error(str(error))  # exits with 2
         raise  # unreachable: parser.error exits
+    except BrokenPipeError:  # `fxlens nodes ... | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 1
 
 
 class UsageError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fxlens.workspace.spec import InputSpec, ModelSpec
+from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
 
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
@@ -23,8 +23,10 @@ def parse_target(target: str, input_shape: tuple[int, ...] | None = None) -> Mod
     example = InputSpec(shapes=(input_shape,), origin="config") if input_shape else InputSpec()
     if source == "torchvision":
         return ModelSpec("torchvision", "torchvision.models", "get_model", name, args=(repr(name),), example_input=example)
-    if source == "timm":
-        return ModelSpec("timm", "timm", "create_model", name, args=(repr(name),), example_input=example)
+    if source == "timm":  # timm's names: its leaf modules and wrapped functions apply, as in timm's own calls
+        return ModelSpec(
+            "timm", "timm", "create_model", name, args=(repr(name),), tracer=TracerSettings(library="timm"), example_input=example
+        )
     path = Path(source).resolve()
     if path.suffix != ".py" or not path.is_file():
         raise TargetError(f"`{source}` is not a Python file (targets are path/to/file.py:ClassName)")

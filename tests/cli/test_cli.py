@@ -157,3 +157,25 @@ def test_a_script_importing_its_sibling_modules_is_traced_like_python_runs_it(tm
     result = fxlens("check", ".", cwd=tmp_path, cache=cache)
     assert result.stdout.splitlines()[0].startswith("scripts/train.py:6:71: FXL001 `block.2` is not a node of Net"), result.stdout + result.stderr
     assert "FXL012" not in result.stdout and "FXL011" not in result.stdout
+
+
+def test_timm_models_get_timms_own_node_names(tmp_path: Path, cache: Path) -> None:
+    """timm's feature extraction treats its fused layers (``BatchNormAct2d``...) as leaves: so do
+    ``fxlens nodes timm:...`` and the lint of a ``timm.models.create_feature_extractor`` call."""
+    timm = pytest.importorskip("timm", reason="compared against timm's own get_graph_node_names")
+    from timm.models import get_graph_node_names
+
+    train, eval_ = get_graph_node_names(timm.create_model("efficientnet_b0"))
+    result = fxlens("nodes", "timm:efficientnet_b0", "--json", cache=cache)
+    table = json.loads(result.stdout)
+    assert ([n["name"] for n in table["train"]], [n["name"] for n in table["eval"]]) == (train, eval_)
+    (tmp_path / "features.py").write_text(textwrap.dedent('''
+        import timm
+        from timm.models import create_feature_extractor
+
+        model = timm.create_model("efficientnet_b0", pretrained=True)
+        extractor = create_feature_extractor(model, return_nodes=["bn1", "bn2.act"])
+    '''))
+    check = fxlens("check", "features.py", cwd=tmp_path, cache=cache)
+    assert check.stdout.splitlines()[0].startswith("features.py:6:67: FXL001 `bn2.act` is not a node of EfficientNet"), check.stdout + check.stderr
+    assert check.stdout.splitlines()[-1] == "Found 1 problem."
