@@ -57,7 +57,9 @@ class Positions:
         return types.Position(position.line, sum(_units(c, self.encoding) for c in head) + position.column - len(head))
 
     def range_from_client(self, range_: types.Range) -> Range:
+        """The code-point range of a client range."""
         return Range(self.from_client(range_.start), self.from_client(range_.end))
 
     def range_to_client(self, range_: Range) -> types.Range:
+        """The client range of a code-point range."""
         return types.Range(self.to_client(range_.start), self.to_client(range_.end))
