@@ -95,3 +95,14 @@ async def test_a_pyproject_rewritten_on_disk_is_reloaded_and_its_errors_reported
     changed(client, "pyproject.toml")
     message = await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
     assert "tool.fxlens.trace-timeout" in message.message
+
+
+async def test_a_module_created_on_disk_resolves_a_model_that_was_not_found(client: LanguageClient) -> None:
+    root = client.root  # type: ignore[attr-defined]
+    (root / "later_use.py").write_text(textwrap.dedent(USE).replace("from model import Two", "from later import Two"))
+    uri = open_document(client, root / "later_use.py")
+    await diagnostics_where(client, uri, lambda d: "FXL012" in codes(d))
+    (root / "later.py").write_text(textwrap.dedent(MODEL).format(forward="self.fc2(self.fc1(x))"))
+    changed(client, "later.py")
+    diagnostics = await diagnostics_where(client, uri, lambda d: "FXL012" not in codes(d) and "FXL001" in codes(d))
+    assert [d.message.split(";")[0] for d in diagnostics] == ["`fc9` is not a node of Two"]

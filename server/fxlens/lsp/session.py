@@ -125,7 +125,7 @@ class Session:
 
     def files_changed(self, paths: Iterable[str]) -> list[ConfigError]:
         """Files changed on disk, outside the editor: re-lint the documents whose models import
-        them; a changed ``pyproject.toml`` reloads ``[tool.fxlens]`` (restarting the worker if its
+        them, and those with a model not resolved yet; a changed ``pyproject.toml`` reloads ``[tool.fxlens]`` (restarting the worker if its
         interpreter or timeout changed) and re-lints every document. Returns the config's errors."""
         changed = {path_of(p) for p in paths}
         if path_of(str(self.workspace.root / "pyproject.toml")) in changed:
@@ -135,8 +135,9 @@ class Session:
             for uri in self.documents:
                 self.schedule(uri, 0.0)
             return errors
-        for uri, files in self.dependencies.items():
-            if uri in self.documents and files & changed:
+        for uri in self.documents:
+            unresolved = any(f.code == "FXL012" for f in self.findings.get(uri, (0, []))[1])  # a new file may resolve it
+            if unresolved or self.dependencies.get(uri, set()) & changed:
                 self.schedule(uri, DEBOUNCE)
         return []
 
