@@ -175,7 +175,7 @@ class WorkspaceImporter(importlib.abc.MetaPathFinder):
     """
 
     def __init__(self, roots: Sequence[str], overlays: Mapping[str, str]):
-        self.roots = tuple(Path(r).resolve() for r in roots if r)
+        self.roots = tuple(dict.fromkeys(Path(r).resolve() for r in roots if r))  # in order, once each
         self.overlays = {str(Path(p).resolve()): text for p, text in overlays.items()}
         self.scripts: list[str] = []  # files that were loaded definitions-only
         self._loaded: list[str] = []
