@@ -125,8 +125,9 @@ class Session:
 
     def files_changed(self, paths: Iterable[str]) -> list[ConfigError]:
         """Files changed on disk, outside the editor: re-lint the documents whose models import
-        them, and those with a model not resolved yet; a changed ``pyproject.toml`` reloads ``[tool.fxlens]`` (restarting the worker if its
-        interpreter or timeout changed) and re-lints every document. Returns the config's errors."""
+        them, and those with a model not resolved yet (a new file may resolve it). A changed
+        ``pyproject.toml`` reloads ``[tool.fxlens]`` (restarting the worker if its interpreter or
+        timeout changed) and re-lints every document. Returns the configuration's errors."""
         changed = {path_of(p) for p in paths}
         if path_of(str(self.workspace.root / "pyproject.toml")) in changed:
             self.project_config, errors = load_config(self.workspace.root)
@@ -136,7 +137,7 @@ class Session:
                 self.schedule(uri, 0.0)
             return errors
         for uri in self.documents:
-            unresolved = any(f.code == "FXL012" for f in self.findings.get(uri, (0, []))[1])  # a new file may resolve it
+            unresolved = any(f.code == "FXL012" for f in self.findings.get(uri, (0, []))[1])
             if unresolved or self.dependencies.get(uri, set()) & changed:
                 self.schedule(uri, DEBOUNCE)
         return []
@@ -162,7 +163,7 @@ class Session:
             await self.refresh(uri)
         except Superseded:
             pass  # a newer version of the document is being linted
-        except Exception:
+        except Exception:  # one failed refresh must not end the server
             logger.exception("linting %s failed", uri)
             self.hooks.status("error", f"fxlens: linting {uri} failed; see the server log")
 
