@@ -248,3 +248,27 @@ async def test_completion_inside_a_call_typed_keystroke_by_keystroke(client: Lan
     assert "layer1.0.relu_1" in labels
     edit = next(item for item in result.items if item.label == "layer1.0.relu_1").text_edit
     assert (edit.range.start.character, edit.range.end.character) == (column - len("layer1.0.re"), column)
+
+
+async def test_several_changes_in_one_notification_apply_one_after_another(client: LanguageClient) -> None:
+    """Each change's range is relative to the text after the changes before it (LSP's rule), in
+    UTF-16 units: the second change's columns count the emoji the first one typed as two."""
+    path = root_of(client) / "batched.py"
+    path.write_text("from torchvision.models import resnet18\nfrom torchvision.models.feature_extraction import create_feature_extractor\n")
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text())))
+    line = 'x = "😋"; f = create_feature_extractor(resnet18(), return_nodes=["layer1.0.relu2"])'
+    digit = line.index("relu2") + len("relu") + 1  # UTF-16 column of the `2`: the emoji is two units
+    at = types.Position(2, 0)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [
+                types.TextDocumentContentChangePartial(types.Range(at, at), line),
+                types.TextDocumentContentChangePartial(types.Range(types.Position(2, digit), types.Position(2, digit + 1)), "9"),
+            ],
+        )
+    )
+    diagnostics = await diagnostics_where(client, uri, lambda d: "FXL001" in codes(d))
+    assert diagnostics[0].message.startswith("`layer1.0.relu9` is not a node of ResNet")
+    assert diagnostics[0].range.start == types.Position(2, line.index("layer1") + 1)
