@@ -265,10 +265,15 @@ async def test_several_changes_in_one_notification_apply_one_after_another(clien
             types.VersionedTextDocumentIdentifier(version=2, uri=uri),
             [
                 types.TextDocumentContentChangePartial(types.Range(at, at), line),
-                types.TextDocumentContentChangePartial(types.Range(types.Position(2, digit), types.Position(2, digit + 1)), "9"),
+                types.TextDocumentContentChangePartial(types.Range(types.Position(2, digit), types.Position(2, digit + 1)), "_1"),
             ],
         )
     )
-    diagnostics = await diagnostics_where(client, uri, lambda d: "FXL001" in codes(d))
-    assert diagnostics[0].message.startswith("`layer1.0.relu9` is not a node of ResNet")
-    assert diagnostics[0].range.start == types.Position(2, line.index("layer1") + 1)
+    inside = types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(2, line.index("layer1") + 2))
+    for _ in range(40):  # until the model is traced
+        hover = await client.text_document_hover_async(inside)
+        if hover is not None:
+            break
+        await asyncio.sleep(0.5)
+    assert hover.contents.value.startswith("**`layer1.0.relu_1`**")
+    assert hover.range == types.Range(types.Position(2, line.index("layer1") + 1), types.Position(2, line.index("layer1") + 1 + len("layer1.0.relu_1")))
