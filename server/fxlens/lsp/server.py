@@ -95,9 +95,7 @@ async def initialized(ls: FxlensServer, params: types.InitializedParams) -> None
 async def _watch_files(ls: FxlensServer) -> None:
     """Ask the client to report changes of Python files and pyproject.toml made outside the editor
     (a git checkout, a generator), when it can register watchers dynamically."""
-    workspace = ls.client_capabilities.workspace
-    watched = workspace.did_change_watched_files if workspace else None
-    if not (watched and watched.dynamic_registration):
+    if not _client_capability(ls, "workspace", "did_change_watched_files", "dynamic_registration"):
         return
     watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in ("**/*.py", "**/pyproject.toml")]
     registration = types.Registration(
@@ -138,8 +136,7 @@ async def did_change_configuration(ls: FxlensServer, params: types.DidChangeConf
 async def _pull_settings(ls: FxlensServer) -> None:
     """Ask the client for section ``fxlens`` when it supports ``workspace/configuration``."""
     session = ls.require_session()
-    workspace = ls.client_capabilities.workspace
-    if workspace is None or not workspace.configuration:
+    if not _client_capability(ls, "workspace", "configuration"):
         return
     try:
         (pulled,) = await asyncio.wait_for(
@@ -185,8 +182,7 @@ def _hooks(ls: FxlensServer) -> Hooks:
         if done:
             return task.result()
         status("tracing", title)
-        window = ls.client_capabilities.window
-        if not (window and window.work_done_progress):
+        if not _client_capability(ls, "window", "work_done_progress"):
             return await task  # the client cannot show server-initiated progress
         token = str(uuid.uuid4())
         created = asyncio.ensure_future(ls.work_done_progress.create_async(token))
@@ -227,18 +223,19 @@ def did_change(ls: FxlensServer, params: types.DidChangeTextDocumentParams) -> N
             edit = TextChange(change.text)
         changes.append(edit)
         if len(params.content_changes) > 1:  # the next change is relative to the text after this one
-            lines = LineIndex(_apply(lines, edit))
+            lines = LineIndex(lines.apply(edit))
     session.change(params.text_document.uri, changes, params.text_document.version)
 
 
-def _apply(lines: LineIndex, change: TextChange) -> str:
-    """The text after one content change (columns in code points)."""
-    if change.range is None:
-        return change.text
-    start, end = lines.clamp(change.range.start), lines.clamp(change.range.end)
-    rows = lines.lines
-    edited = rows[start.line][: start.column] + change.text + rows[end.line][end.column :]
-    return "\n".join([*rows[: start.line], edited, *rows[end.line + 1 :]])
+def _client_capability(ls: FxlensServer, *path: str) -> Any:
+    """A nested client capability (``"text_document", "hover", "content_format"``), or None where
+    the client left out a level."""
+    value: Any = ls.client_capabilities
+    for name in path:
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value
 
 
 def _positions(ls: FxlensServer, doc: ParsedDocument) -> Positions:
@@ -287,9 +284,7 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
 
 def _item_defaults(ls: FxlensServer) -> Sequence[str]:
     """The ``CompletionList.itemDefaults`` fields the client applies."""
-    completion_capabilities = ls.client_capabilities.text_document and ls.client_capabilities.text_document.completion
-    completion_list = completion_capabilities and completion_capabilities.completion_list
-    return (completion_list and completion_list.item_defaults) or []
+    return _client_capability(ls, "text_document", "completion", "completion_list", "item_defaults") or []
 
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
@@ -297,10 +292,8 @@ def resolve_completion(ls: FxlensServer, item: types.CompletionItem) -> types.Co
     table = ls.require_session().known(_get(item.data, "table")) if item.data else None
     if not isinstance(table, NodeTable):
         return item
-    document_capabilities = ls.client_capabilities.text_document
-    completion_capabilities = document_capabilities.completion if document_capabilities else None
-    item_capabilities = completion_capabilities.completion_item if completion_capabilities else None
-    return completion.documentation(item, table, item_capabilities.documentation_format if item_capabilities else None)
+    formats = _client_capability(ls, "text_document", "completion", "completion_item", "documentation_format")
+    return completion.documentation(item, table, formats)
 
 
 def _not_ready(model: Model) -> str:
@@ -323,8 +316,7 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
     text = hover_markdown(context.string.value, model)
     if text is None:
         return None
-    document_capabilities = ls.client_capabilities.text_document
-    formats = document_capabilities.hover.content_format if document_capabilities and document_capabilities.hover else None
+    formats = _client_capability(ls, "text_document", "hover", "content_format")
     return types.Hover(as_markup(text, formats), positions.range_to_client(context.string.range))
 
 

@@ -69,8 +69,7 @@ class ParsedDocument:
                     old_end_point=lines.point(end),
                     new_end_point=byte_point_after(start_point, inserted),
                 )
-            source = text.encode("utf-8")
-            text = (source[:start_byte] + inserted + source[old_end_byte:]).decode("utf-8")
+            text = lines.apply(change)
         return _build(self.uri, text, version, tree, self)
 
     def call_node(self, site: CallSite) -> Node:

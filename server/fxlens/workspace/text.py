@@ -69,6 +69,14 @@ class LineIndex:
             return Position(row, column)
         return Position(row, len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore")))
 
+    def apply(self, change: TextChange) -> str:
+        """The text after one content change (a range past the end is clamped to it)."""
+        if change.range is None:
+            return change.text
+        start, end = self.clamp(change.range.start), self.clamp(change.range.end)
+        edited = self.lines[start.line][: start.column] + change.text + self.lines[end.line][end.column :]
+        return "\n".join([*self.lines[: start.line], edited, *self.lines[end.line + 1 :]])
+
     def slice(self, rng: Range) -> str:
         """The text inside ``rng``."""
         start, end = self.clamp(rng.start), self.clamp(rng.end)
