@@ -24,9 +24,8 @@ REPEATS = 7
 
 def bench_names() -> None:
     import torchvision
-    from torchvision.models import feature_extraction as tv_fe
-
     from fxlens.fx import build_model, get_graph_node_names
+    from torchvision.models import feature_extraction as tv_fe
 
     print(f"get_graph_node_names, median of {REPEATS} (train + eval traces), same meta-built model")
     print(f"{'model':<16}{'torchvision':>14}{'fxlens':>10}{'ratio':>8}")
@@ -68,7 +67,11 @@ def _table_child(path: str, name: str) -> dict:
         with torch.no_grad():
             count = len(extractor(torch.rand(1, 3, 224, 224)))
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "nodes": count, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "nodes": count,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def bench_table() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-SCRIPT = '''import torch
+SCRIPT = """import torch
 from torchvision.models import resnet50
 from torchvision.models.feature_extraction import create_feature_extractor
 
@@ -30,7 +30,7 @@ model = resnet50(weights=None, num_classes=10)
 extractor = create_feature_extractor(model, return_nodes=["layer1.0.relu2", "layer4"])
 features = extractor(torch.rand(1, 3, 224, 224))
 torch.
-'''
+"""
 NODE_LINE, NODE_COLUMN = 5, SCRIPT.splitlines()[5].index("layer1.0.relu2") + len("layer1.0.")
 TORCH_LINE, TORCH_COLUMN = 7, len("torch.")
 
@@ -130,10 +130,18 @@ async def main(jedi: str | None) -> None:
     completion = types.CompletionParams(document, types.Position(NODE_LINE, NODE_COLUMN))
     hover = types.HoverParams(document, types.Position(NODE_LINE, NODE_COLUMN + 30))
     await client.text_document_completion_async(completion)
-    print(f"fxlens completion in a node string: {summary(await round_trips(lambda: client.text_document_completion_async(completion), 300))}")
-    every = types.CompletionParams(document, types.Position(NODE_LINE, SCRIPT.splitlines()[NODE_LINE].index("layer1.0.relu2")))
-    print(f"fxlens completion of every name:    {summary(await round_trips(lambda: client.text_document_completion_async(every), 300))}")
-    print(f"fxlens hover on a node string:      {summary(await round_trips(lambda: client.text_document_hover_async(hover), 300))}")
+    print(
+        f"fxlens completion in a node string: {summary(await round_trips(lambda: client.text_document_completion_async(completion), 300))}"
+    )
+    every = types.CompletionParams(
+        document, types.Position(NODE_LINE, SCRIPT.splitlines()[NODE_LINE].index("layer1.0.relu2"))
+    )
+    print(
+        f"fxlens completion of every name:    {summary(await round_trips(lambda: client.text_document_completion_async(every), 300))}"
+    )
+    print(
+        f"fxlens hover on a node string:      {summary(await round_trips(lambda: client.text_document_hover_async(hover), 300))}"
+    )
     pid = client._server.pid  # type: ignore[union-attr]
     print(f"fxlens server RSS: {rss_mb(pid):.0f} MB")
 
@@ -159,7 +167,9 @@ async def main(jedi: str | None) -> None:
         await asyncio.sleep(max(0.0, start + version * 0.01 - time.perf_counter()))
     await asyncio.sleep(2)
     after = (await client.protocol.send_request_async("fxlens/stats", {})).tracesRun
-    print(f"storm: 200 didChange in {time.perf_counter() - start - 2:.2f} s; completion during it: {summary(latencies)}")
+    print(
+        f"storm: 200 didChange in {time.perf_counter() - start - 2:.2f} s; completion during it: {summary(latencies)}"
+    )
     print(f"storm: traces run {after - before} (the model's content never changed: target 0 new traces)")
     await stop(client)
 
@@ -168,7 +178,9 @@ async def main(jedi: str | None) -> None:
         open_script(client, uri)
         at = types.CompletionParams(document, types.Position(TORCH_LINE, TORCH_COLUMN))
         await client.text_document_completion_async(at)
-        print(f"jedi-language-server completion after `torch.`: {summary(await round_trips(lambda: client.text_document_completion_async(at), 100))}")
+        print(
+            f"jedi-language-server completion after `torch.`: {summary(await round_trips(lambda: client.text_document_completion_async(at), 100))}"
+        )
         await stop(client)
 
 

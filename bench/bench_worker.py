@@ -25,7 +25,9 @@ from fxlens.workspace.spec import ModelSpec
 
 
 def resnet50(num_classes: int = 1000) -> ModelSpec:
-    return ModelSpec("torchvision", "torchvision.models", "resnet50", "resnet50", kwargs=(("num_classes", str(num_classes)),))
+    return ModelSpec(
+        "torchvision", "torchvision.models", "resnet50", "resnet50", kwargs=(("num_classes", str(num_classes)),)
+    )
 
 
 VIT_H_14 = ModelSpec("torchvision", "torchvision.models", "vit_h_14", "vit_h_14")
@@ -64,7 +66,9 @@ async def main(repeat: int) -> None:
         await supervisor.start()
         pid = supervisor.worker_pid
         assert pid is not None
-        print(f"worker after start-up: RSS {status_kib(pid, 'VmRSS') / 1024:.0f} MiB, address space {status_kib(pid, 'VmPeak') / 1024:.0f} MiB")
+        print(
+            f"worker after start-up: RSS {status_kib(pid, 'VmRSS') / 1024:.0f} MiB, address space {status_kib(pid, 'VmPeak') / 1024:.0f} MiB"
+        )
         await timed(lambda: supervisor.node_table(resnet50(1)))  # first trace pays one-time lazy imports
         warm = [await timed(lambda i=i: supervisor.node_table(resnet50(2 + i))) for i in range(repeat)]
         print("warm uncached resnet50:", summary(warm))

@@ -1,6 +1,5 @@
 """A small workspace model: the example that `fxlens check examples/` and the README use."""
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fxlens.nodes import InputInfo, NodeInfo, NodeTable, OutputDesc, Problem, SourceLocation, TensorMeta
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
+from hypothesis import given
+from hypothesis import strategies as st
 
 text = st.text(max_size=12)
 shape = st.tuples(*[st.integers(0, 4096)] * 3) | st.tuples(st.integers(1, 8))
@@ -16,18 +15,33 @@ locations = st.none() | st.builds(SourceLocation, file=text, line=st.integers(1,
 outputs = st.none() | st.builds(
     OutputDesc,
     kind=st.sampled_from(["tensor", "sequence", "other"]),
-    tensors=st.lists(st.builds(TensorMeta, shape=shape, dtype=st.sampled_from(["float32", "int64"])), max_size=3).map(tuple),
+    tensors=st.lists(st.builds(TensorMeta, shape=shape, dtype=st.sampled_from(["float32", "int64"])), max_size=3).map(
+        tuple
+    ),
     type_name=text,
 )
 nodes = st.builds(
-    NodeInfo, name=text, op=text, target=text, module_path=text, module_type=text, source=locations, output=outputs, overwritten_by=text
+    NodeInfo,
+    name=text,
+    op=text,
+    target=text,
+    module_path=text,
+    module_type=text,
+    source=locations,
+    output=outputs,
+    overwritten_by=text,
 )
 tables = st.builds(
     NodeTable,
     model_type=text,
     train=st.lists(nodes, max_size=4).map(tuple),
     eval=st.lists(nodes, max_size=4).map(tuple),
-    example_input=st.none() | st.builds(InputInfo, shapes=st.lists(shape, min_size=1, max_size=2).map(tuple), origin=st.sampled_from(["given", "file", "config", "default"])),
+    example_input=st.none()
+    | st.builds(
+        InputInfo,
+        shapes=st.lists(shape, min_size=1, max_size=2).map(tuple),
+        origin=st.sampled_from(["given", "file", "config", "default"]),
+    ),
     built_on=st.sampled_from(["meta", "cpu", "given"]),
     notes=st.lists(text, max_size=2).map(tuple),
 )
@@ -38,7 +52,18 @@ def test_node_tables_round_trip_through_json_text(table: NodeTable) -> None:
     assert NodeTable.from_json(json.loads(json.dumps(table.to_json()))) == table
 
 
-@given(st.builds(Problem, kind=st.sampled_from(["trace", "shape", "timeout"]), message=text, location=locations, hint=text, node=text, mode=st.sampled_from(["", "train", "eval"]), details=st.lists(text, max_size=2).map(tuple)))
+@given(
+    st.builds(
+        Problem,
+        kind=st.sampled_from(["trace", "shape", "timeout"]),
+        message=text,
+        location=locations,
+        hint=text,
+        node=text,
+        mode=st.sampled_from(["", "train", "eval"]),
+        details=st.lists(text, max_size=2).map(tuple),
+    )
+)
 def test_problems_round_trip(problem: Problem) -> None:
     assert Problem.from_json(json.loads(json.dumps(problem.to_json()))) == problem
 
@@ -51,6 +76,8 @@ def test_model_specs_round_trip_and_their_key_ignores_where_the_input_was_writte
         example_input=InputSpec(shapes=((1, 3, 64, 64),), origin="file", location=SourceLocation("/w/a.py", 3, "x")),
     )  # fmt: skip
     assert ModelSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
-    moved = ModelSpec.from_json({**spec.to_json(), "example_input": {**spec.to_json()["example_input"], "location": None}})
+    moved = ModelSpec.from_json(
+        {**spec.to_json(), "example_input": {**spec.to_json()["example_input"], "location": None}}
+    )
     assert moved.key() == spec.key()
     assert ModelSpec.from_json({**spec.to_json(), "kwargs": [["width", "64"]]}).key() != spec.key()

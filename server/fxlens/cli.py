@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report node-name mistakes in create_feature_extractor calls")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")
     check.add_argument("--output-format", choices=("text", "json", "github"), default="text")
-    check.add_argument("--select", type=_codes, default=(), metavar="CODES", help="only these codes or prefixes (FXL001,FXL00)")
+    check.add_argument(
+        "--select", type=_codes, default=(), metavar="CODES", help="only these codes or prefixes (FXL001,FXL00)"
+    )
     check.add_argument("--ignore", type=_codes, default=(), metavar="CODES", help="skip these codes or prefixes")
     check.add_argument("--no-trace", action="store_true", help="static rules only: run no model code")
     _worker_options(check)
@@ -82,8 +84,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _worker_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--python", metavar="PATH", help="interpreter that traces the models (default: [tool.fxlens] python, else this one)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="per-model trace timeout (default: [tool.fxlens] or 30)")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter that traces the models (default: [tool.fxlens] python, else this one)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="per-model trace timeout (default: [tool.fxlens] or 30)"
+    )
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -223,11 +231,15 @@ def _format(selected: list[tuple[FileReport, Finding]], output_format: str) -> s
         row, col = f.range.start.line + 1, f.range.start.column + 1
         if output_format == "github":
             level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
-            lines.append(f"::{level} title=fxlens ({f.code}),file={report.path},line={row},col={col}::{f.code} {_escape(f.message)}")
+            lines.append(
+                f"::{level} title=fxlens ({f.code}),file={report.path},line={row},col={col}::{f.code} {_escape(f.message)}"
+            )
         else:
             lines.append(f"{_display(report.path)}:{row}:{col}: {f.code} {f.message}")
     if output_format == "text":
-        lines.append(f"Found {len(selected)} problem{'s' * (len(selected) != 1)}." if selected else "All checks passed!")
+        lines.append(
+            f"Found {len(selected)} problem{'s' * (len(selected) != 1)}." if selected else "All checks passed!"
+        )
     return "\n".join(lines)
 
 
@@ -251,7 +263,9 @@ async def _nodes(args: argparse.Namespace) -> int:
     workspace = Workspace(spec.workspace_root or os.getcwd())
     supervisor = _supervisor(args, workspace)
     try:
-        result = await supervisor.node_table(spec, dependencies=workspace_dependencies(spec, workspace) if spec.file else ())
+        result = await supervisor.node_table(
+            spec, dependencies=workspace_dependencies(spec, workspace) if spec.file else ()
+        )
     finally:
         await supervisor.stop()
     if isinstance(result, Problem):

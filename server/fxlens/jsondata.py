@@ -33,7 +33,7 @@ def from_json(cls: type[T], data: Any) -> T:
     return _decode(cls, data)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
@@ -70,11 +70,7 @@ def _decode(tp: Any, data: Any) -> Any:
         if not isinstance(data, dict):
             raise TypeError(f"expected an object for {tp.__name__}, got {type(data).__name__}")
         hints = _hints(tp)
-        kwargs = {
-            f.name: _decode(hints[f.name], data[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in data
-        }
+        kwargs = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
         return tp(**kwargs)
     if tp is float and isinstance(data, int) and not isinstance(data, bool):
         return float(data)

@@ -36,10 +36,22 @@ RULES: dict[str, Rule] = {
     for r in (
         Rule("FXL001", "unknown-node", "error", "the model has no node of that name"),
         Rule("FXL002", "mode-only-node", "warning", "the node exists in only one of train and eval mode"),
-        Rule("FXL003", "dot-wildcard-query", "error", "the name passes torchvision's check only because `.` is a regex wildcard, and selects nothing"),
-        Rule("FXL004", "invalid-regex-query", "error", "the name is not a valid regular expression, so torchvision's check crashes"),
+        Rule(
+            "FXL003",
+            "dot-wildcard-query",
+            "error",
+            "the name passes torchvision's check only because `.` is a regex wildcard, and selects nothing",
+        ),
+        Rule(
+            "FXL004",
+            "invalid-regex-query",
+            "error",
+            "the name is not a valid regular expression, so torchvision's check crashes",
+        ),
         Rule("FXL005", "overlapping-queries", "warning", "an earlier query consumes the node a later one would select"),
-        Rule("FXL006", "duplicate-output-name", "error", "two queries share an output name and collapse into one output"),
+        Rule(
+            "FXL006", "duplicate-output-name", "error", "two queries share an output name and collapse into one output"
+        ),
         Rule("FXL007", "overwritten-in-place", "warning", "a later in-place operation overwrites the selected output"),
         Rule("FXL008", "non-tensor-node", "warning", "the selected node's output is not a tensor"),
         Rule("FXL009", "invalid-arguments", "error", "create_feature_extractor rejects this combination of arguments"),
@@ -273,7 +285,11 @@ def _selection_findings(queries: list[NodeQuery], table: NodeTable, mode: Mode, 
             continue
         if chosen != alone:
             taker = next(q.name.value for q in queries if together.get(q.name.value) == alone)
-            gets = f"returns `{names[chosen]}`" if chosen is not None else "selects nothing (its key is missing from the output)"
+            gets = (
+                f"returns `{names[chosen]}`"
+                if chosen is not None
+                else "selects nothing (its key is missing from the output)"
+            )
             findings.append(
                 _finding(
                     "FXL005",
@@ -327,7 +343,12 @@ def _renumbered(query: str, table: NodeTable) -> NodeInfo | None:
     if not re.search(r"_[0-9]+$", query):
         return None
     return next(
-        (n for m in MODES for n in table.nodes(m) if n.op == "call_module" and n.module_path == query and n.name != query),
+        (
+            n
+            for m in MODES
+            for n in table.nodes(m)
+            if n.op == "call_module" and n.module_path == query and n.name != query
+        ),
         None,
     )
 
@@ -374,13 +395,26 @@ def _split_fix(site: CallSite, argument: NodeArgument, table: NodeTable, lines: 
         return ()
 
     def keep(mode: Mode) -> str:
-        kept = [q for q in argument.queries if _regex_error(q.name.value) is None and query_is_present(q.name.value, table.names(mode))]
+        kept = [
+            q
+            for q in argument.queries
+            if _regex_error(q.name.value) is None and query_is_present(q.name.value, table.names(mode))
+        ]
         if argument.form == "dict":
-            return "{" + ", ".join(f"{q.name.value!r}: {(q.output.value if q.output else q.name.value)!r}" for q in kept) + "}"
+            return (
+                "{"
+                + ", ".join(f"{q.name.value!r}: {(q.output.value if q.output else q.name.value)!r}" for q in kept)
+                + "}"
+            )
         return "[" + ", ".join(repr(q.name.value) for q in kept) + "]"
 
     new_text = f"train_return_nodes={keep('train')}, eval_return_nodes={keep('eval')}"
-    return (Fix("Split into train_return_nodes and eval_return_nodes", (TextEdit(Range(start, argument.range.end), new_text),)),)
+    return (
+        Fix(
+            "Split into train_return_nodes and eval_return_nodes",
+            (TextEdit(Range(start, argument.range.end), new_text),),
+        ),
+    )
 
 
 def _keyword_start(argument: NodeArgument, lines: list[str]) -> Position | None:

@@ -145,7 +145,7 @@ class NodeTable:
         return to_json(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "NodeTable":
+    def from_json(cls, data: dict) -> NodeTable:
         return from_json(cls, data)
 
 
@@ -165,7 +165,7 @@ class Problem:
         return to_json(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Problem":
+    def from_json(cls, data: dict) -> Problem:
         return from_json(cls, data)
 
 

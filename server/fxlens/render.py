@@ -38,9 +38,7 @@ def rows(table: NodeTable, mode: ModeChoice = "both") -> list[Row]:
     for name in order:
         node = train.get(name) or eval_[name]
         only = "" if name in train and name in eval_ else ("train only" if name in train else "eval only")
-        result.append(
-            Row(name, node.op, describe_what(node), _output(train.get(name)), _output(eval_.get(name)), only)
-        )
+        result.append(Row(name, node.op, describe_what(node), _output(train.get(name)), _output(eval_.get(name)), only))
     return result
 
 
@@ -59,7 +57,9 @@ def as_text(table: NodeTable, mode: ModeChoice = "both") -> str:
     """An aligned plain-text table, with a header and the table's notes below it."""
     header = ["node", "op", "module/target"] + (["train", "eval"] if mode == "both" else [mode]) + [""]
     body = [
-        [r.name, r.op, r.what] + ([r.train, r.eval] if mode == "both" else [r.train if mode == "train" else r.eval]) + [r.only]
+        [r.name, r.op, r.what]
+        + ([r.train, r.eval] if mode == "both" else [r.train if mode == "train" else r.eval])
+        + [r.only]
         for r in rows(table, mode)
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]

@@ -22,10 +22,18 @@ def parse_target(target: str, input_shape: tuple[int, ...] | None = None) -> Mod
         )
     example = InputSpec(shapes=(input_shape,), origin="config") if input_shape else InputSpec()
     if source == "torchvision":
-        return ModelSpec("torchvision", "torchvision.models", "get_model", name, args=(repr(name),), example_input=example)
+        return ModelSpec(
+            "torchvision", "torchvision.models", "get_model", name, args=(repr(name),), example_input=example
+        )
     if source == "timm":  # timm's names: its leaf modules and wrapped functions apply, as in timm's own calls
         return ModelSpec(
-            "timm", "timm", "create_model", name, args=(repr(name),), tracer=TracerSettings(library="timm"), example_input=example
+            "timm",
+            "timm",
+            "create_model",
+            name,
+            args=(repr(name),),
+            tracer=TracerSettings(library="timm"),
+            example_input=example,
         )
     path = Path(source).resolve()
     if path.suffix != ".py" or not path.is_file():
@@ -34,7 +42,13 @@ def parse_target(target: str, input_shape: tuple[int, ...] | None = None) -> Mod
     import_root = root / "src" if (root / "src") in path.parents else root
     module = ".".join(path.relative_to(import_root).with_suffix("").parts)
     return ModelSpec(
-        "workspace", module.removesuffix(".__init__"), name, name, file=str(path), workspace_root=str(root), example_input=example
+        "workspace",
+        module.removesuffix(".__init__"),
+        name,
+        name,
+        file=str(path),
+        workspace_root=str(root),
+        example_input=example,
     )
 
 

@@ -19,7 +19,9 @@ EXAMPLES = REPO / "examples"
 
 def fxlens(*args: str, cwd: Path = REPO, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run([sys.executable, "-m", "fxlens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "fxlens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +46,38 @@ def test_check_reports_the_examples_mistakes_like_ruff(cache: Path) -> None:
 
 
 def test_json_and_github_formats_and_rule_selection(cache: Path) -> None:
-    result = fxlens("check", "--output-format", "json", "--select", "FXL00", "--ignore", "FXL007", "extract_features.py", cwd=EXAMPLES, cache=cache)
+    result = fxlens(
+        "check",
+        "--output-format",
+        "json",
+        "--select",
+        "FXL00",
+        "--ignore",
+        "FXL007",
+        "extract_features.py",
+        cwd=EXAMPLES,
+        cache=cache,
+    )
     findings = json.loads(result.stdout)
     assert [f["code"] for f in findings] == ["FXL001", "FXL005", "FXL002"]
     assert findings[0]["location"] == {"row": 12, "column": 10} and findings[0]["filename"] == "extract_features.py"
     assert findings[0]["fixes"][0]["edits"][0]["new_text"] == "layer1.0.relu"
-    github = fxlens("check", "--output-format", "github", "--select", "FXL002", "extract_features.py", cwd=EXAMPLES, cache=cache)
-    assert github.stdout.startswith("::warning title=fxlens (FXL002),file=extract_features.py,line=21,col=79::FXL002 `aux` exists only in train mode")
+    github = fxlens(
+        "check", "--output-format", "github", "--select", "FXL002", "extract_features.py", cwd=EXAMPLES, cache=cache
+    )
+    assert github.stdout.startswith(
+        "::warning title=fxlens (FXL002),file=extract_features.py,line=21,col=79::FXL002 `aux` exists only in train mode"
+    )
 
 
 def test_a_clean_project_exits_zero(tmp_path: Path, cache: Path) -> None:
-    (tmp_path / "ok.py").write_text(textwrap.dedent("""
+    (tmp_path / "ok.py").write_text(
+        textwrap.dedent("""
         from torchvision.models import resnet18
         from torchvision.models.feature_extraction import create_feature_extractor
         extractor = create_feature_extractor(resnet18(), return_nodes=["layer1", "layer4.1.relu_1"])
-    """))
+    """)
+    )
     result = fxlens("check", str(tmp_path), cache=cache)
     assert (result.returncode, result.stdout.strip()) == (0, "All checks passed!")
 
@@ -79,7 +98,8 @@ def test_ignored_files_are_skipped_and_static_rules_run_without_tracing(tmp_path
 
 def test_a_model_that_hangs_is_a_finding_and_the_rest_is_still_checked(tmp_path: Path, cache: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.fxlens]\ntrace-timeout = 3\n")
-    (tmp_path / "stuck.py").write_text(textwrap.dedent("""
+    (tmp_path / "stuck.py").write_text(
+        textwrap.dedent("""
         import time
         from torch import nn
         from torchvision.models.feature_extraction import create_feature_extractor
@@ -91,12 +111,15 @@ def test_a_model_that_hangs_is_a_finding_and_the_rest_is_still_checked(tmp_path:
                     time.sleep(0.1)
 
         create_feature_extractor(Stuck(), return_nodes=["x"])
-    """))
-    (tmp_path / "wrong.py").write_text(textwrap.dedent("""
+    """)
+    )
+    (tmp_path / "wrong.py").write_text(
+        textwrap.dedent("""
         from torchvision.models import resnet18
         from torchvision.models.feature_extraction import create_feature_extractor
         create_feature_extractor(resnet18(), return_nodes=["layer5"])
-    """))
+    """)
+    )
     result = fxlens("check", ".", cwd=tmp_path, cache=cache)
     lines = result.stdout.splitlines()
     assert lines[0].startswith("stuck.py:12:26: FXL011 the model cannot be used (timeout error)")
@@ -106,7 +129,12 @@ def test_a_model_that_hangs_is_a_finding_and_the_rest_is_still_checked(tmp_path:
 
 @pytest.mark.parametrize(
     "args",
-    [["check", "--select", "XYZ"], ["check", "no/such/path"], ["nodes", "resnet50"], ["nodes", "torchvision:resnet18", "--input", "1,x"]],
+    [
+        ["check", "--select", "XYZ"],
+        ["check", "no/such/path"],
+        ["nodes", "resnet50"],
+        ["nodes", "torchvision:resnet18", "--input", "1,x"],
+    ],
 )
 def test_usage_errors_exit_two(args: list[str], cache: Path) -> None:
     result = fxlens(*args, cache=cache)
@@ -131,7 +159,9 @@ def test_nodes_as_json_for_one_mode(cache: Path) -> None:
 
 
 def test_nodes_reports_a_model_that_fails(tmp_path: Path, cache: Path) -> None:
-    (tmp_path / "net.py").write_text("from torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n        raise RuntimeError('no GPU here')\n")
+    (tmp_path / "net.py").write_text(
+        "from torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n        raise RuntimeError('no GPU here')\n"
+    )
     result = fxlens("nodes", f"{tmp_path}/net.py:Net", cache=cache)
     assert result.returncode == 1
     assert "construction error: building Net: RuntimeError: no GPU here" in result.stderr
@@ -144,18 +174,26 @@ def test_a_script_importing_its_sibling_modules_is_traced_like_python_runs_it(tm
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     scripts = tmp_path / "scripts"
     scripts.mkdir()
-    (scripts / "layers.py").write_text("from torch import nn\n\nclass Block(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Conv2d(3, 4, 3), nn.ReLU())\n")
-    (scripts / "model.py").write_text("from torch import nn\nfrom layers import Block\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return self.block(x)\n")
-    (scripts / "train.py").write_text(textwrap.dedent('''
+    (scripts / "layers.py").write_text(
+        "from torch import nn\n\nclass Block(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Conv2d(3, 4, 3), nn.ReLU())\n"
+    )
+    (scripts / "model.py").write_text(
+        "from torch import nn\nfrom layers import Block\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return self.block(x)\n"
+    )
+    (scripts / "train.py").write_text(
+        textwrap.dedent("""
         import torch
         from torchvision.models.feature_extraction import create_feature_extractor
         from model import Net
 
         extractor = create_feature_extractor(Net(), return_nodes=["block.0", "block.2"])
         extractor(torch.rand(1, 3, 8, 8))
-    '''))
+    """)
+    )
     result = fxlens("check", ".", cwd=tmp_path, cache=cache)
-    assert result.stdout.splitlines()[0].startswith("scripts/train.py:6:71: FXL001 `block.2` is not a node of Net"), result.stdout + result.stderr
+    assert result.stdout.splitlines()[0].startswith("scripts/train.py:6:71: FXL001 `block.2` is not a node of Net"), (
+        result.stdout + result.stderr
+    )
     assert "FXL012" not in result.stdout and "FXL011" not in result.stdout
 
 
@@ -169,13 +207,17 @@ def test_timm_models_get_timms_own_node_names(tmp_path: Path, cache: Path) -> No
     result = fxlens("nodes", "timm:efficientnet_b0", "--json", cache=cache)
     table = json.loads(result.stdout)
     assert ([n["name"] for n in table["train"]], [n["name"] for n in table["eval"]]) == (train, eval_)
-    (tmp_path / "features.py").write_text(textwrap.dedent('''
+    (tmp_path / "features.py").write_text(
+        textwrap.dedent("""
         import timm
         from timm.models import create_feature_extractor
 
         model = timm.create_model("efficientnet_b0", pretrained=True)
         extractor = create_feature_extractor(model, return_nodes=["bn1", "bn2.act"])
-    '''))
+    """)
+    )
     check = fxlens("check", "features.py", cwd=tmp_path, cache=cache)
-    assert check.stdout.splitlines()[0].startswith("features.py:6:67: FXL001 `bn2.act` is not a node of EfficientNet"), check.stdout + check.stderr
+    assert check.stdout.splitlines()[0].startswith(
+        "features.py:6:67: FXL001 `bn2.act` is not a node of EfficientNet"
+    ), check.stdout + check.stderr
     assert check.stdout.splitlines()[-1] == "Found 1 problem."

@@ -75,7 +75,9 @@ def vscode_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     # The extension host rebuilds PATH from a login shell: the interpreter is an absolute path, a
     # wrapper that puts this checkout's fxlens first (its worker still runs sys.executable).
     python = home / "python"
-    python.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT / "server"}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} "$@"\n')
+    python.write_text(
+        f'#!/bin/sh\nPYTHONPATH={ROOT / "server"}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} "$@"\n'
+    )
     python.chmod(0o755)
     user = home / "user-data"
     (user / "User").mkdir(parents=True)
@@ -92,7 +94,9 @@ def vscode_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     )
     env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")}
     common = ["--extensions-dir", str(home / "extensions"), "--user-data-dir", str(user)]
-    subprocess.run([CODE_SERVER, *common, "--install-extension", VSIX], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [CODE_SERVER, *common, "--install-extension", VSIX], env=env, check=True, capture_output=True, timeout=120
+    )
     port = _free_port()
     log = (home / "code-server.log").open("w")
     server = subprocess.Popen(
@@ -121,7 +125,9 @@ def vscode_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         )
         assert output.exists(), f"the driver wrote no result: {driver.stdout}\n{driver.stderr}"
         result = json.loads(output.read_text())
-        assert "error" not in result, f"the driver failed after {result['steps']} (screenshot {home / 'screenshot.png'}): {result['error']}"
+        assert "error" not in result, (
+            f"the driver failed after {result['steps']} (screenshot {home / 'screenshot.png'}): {result['error']}"
+        )
         result["screenshots"] = str(home)
         yield result
     finally:
@@ -141,7 +147,9 @@ def test_the_status_bar_shows_the_server_ready(vscode_session: dict) -> None:
     status = vscode_session["status"]
     assert status["id"] == "fxlens.fxlens.status", status
     assert "fxlens" in status["text"]
-    assert "Server: " in status["label"], status  # the tooltip of a running server (drive_vscode waited for its check icon)
+    assert "Server: " in status["label"], (
+        status
+    )  # the tooltip of a running server (drive_vscode waited for its check icon)
 
 
 def test_the_problems_panel_lists_the_unknown_node(vscode_session: dict) -> None:

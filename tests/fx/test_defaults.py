@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from fxlens.fx.defaults import default_autowrap_modules, default_leaf_modules, with_defaults
 
 tv_fe = pytest.importorskip("torchvision.models.feature_extraction", reason="compared against torchvision")

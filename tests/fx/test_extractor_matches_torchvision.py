@@ -8,10 +8,9 @@ import warnings
 
 import pytest
 import torch
+from fxlens.fx import create_feature_extractor, get_graph_node_names
 from torch import nn
 from tv_models import build_cpu, tv_fe
-
-from fxlens.fx import create_feature_extractor, get_graph_node_names
 
 # (model, input size, queries): module prefixes, exact nodes, functional nodes, parameters.
 CASES = {

@@ -5,10 +5,9 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from tv_models import MODEL_NAMES, build, tv_fe
-
 from fxlens.fx import get_graph_node_names, node_table
 from fxlens.fx.table import NodeTableError
+from tv_models import MODEL_NAMES, build, tv_fe
 
 
 @pytest.mark.slow

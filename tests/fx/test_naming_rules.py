@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from fxlens.fx import get_graph_node_names
+from torch import nn
 
 tv_fe = pytest.importorskip("torchvision.models.feature_extraction", reason="compared against torchvision")
 

@@ -8,12 +8,11 @@ import warnings
 
 import pytest
 import torch
-from torch import nn
-from tv_models import build, build_cpu, tv_fe
-
 from fxlens.fx import build_model, get_graph_node_names, node_table
 from fxlens.fx.table import NodeTableError
 from fxlens.nodes import NodeTable
+from torch import nn
+from tv_models import build, build_cpu, tv_fe
 
 SHAPE_MODELS = {
     "resnet18": 64,
@@ -66,12 +65,20 @@ def test_rows_say_what_each_node_is_and_which_line_made_it() -> None:
     table = node_table(build("resnet18").model, [(1, 3, 64, 64)])
     conv = table.find("eval", "layer1.0.conv1")
     assert (conv.op, conv.target, conv.module_type, conv.module_path) == (
-        "call_module", "torch.nn.Conv2d", "Conv2d", "layer1.0.conv1"
+        "call_module",
+        "torch.nn.Conv2d",
+        "Conv2d",
+        "layer1.0.conv1",
     )
     assert conv.source.file.endswith("torchvision/models/resnet.py")
     assert conv.source.text == "out = self.conv1(x)"
     add = table.find("eval", "layer1.0.add")
-    assert (add.op, add.target, add.module_path, add.module_type) == ("call_function", "operator.add", "layer1.0", "BasicBlock")
+    assert (add.op, add.target, add.module_path, add.module_type) == (
+        "call_function",
+        "operator.add",
+        "layer1.0",
+        "BasicBlock",
+    )
     flatten = table.find("eval", "flatten")
     assert (flatten.target, flatten.output.describe()) == ("torch.flatten", "1×512")
     x = table.find("eval", "x")
@@ -113,7 +120,14 @@ class Sized(nn.Module):
 def test_outputs_are_tensors_sequences_or_not_tensors() -> None:
     table = node_table(Sized(), [(3, 4)])
     described = {r.name: r.output.describe() for r in table.eval}
-    assert described == {"x": "3×4", "size": "not a tensor (int)", "chunk": "tuple(3×2, 3×2)", "getitem": "3×2", "reshape": "3×2", "getitem_1": "3×2"}
+    assert described == {
+        "x": "3×4",
+        "size": "not a tensor (int)",
+        "chunk": "tuple(3×2, 3×2)",
+        "getitem": "3×2",
+        "reshape": "3×2",
+        "getitem_1": "3×2",
+    }
     assert table.find("eval", "size").output.is_tensor is False
 
 

@@ -7,9 +7,8 @@ import inspect
 import pytest
 
 torchvision = pytest.importorskip("torchvision", reason="the compatibility tests compare against torchvision")
-from torchvision.models import feature_extraction as tv_fe  # noqa: E402, F401 - re-exported to the tests
-
 from fxlens.fx import BuiltModel, build_model  # noqa: E402
+from torchvision.models import feature_extraction as tv_fe  # noqa: E402, F401 - re-exported to the tests
 
 MODEL_NAMES = sorted(torchvision.models.list_models())
 # Inception-style models skip their slow scipy-based weight init; names and shapes do not depend on it.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from fxlens.lint import RULES, Finding, lint_call_site
 from fxlens.nodes import NodeTable, Problem, SourceLocation
 from fxlens.workspace.parse import parse_document
@@ -57,7 +56,10 @@ def codes(findings: list[Finding]) -> list[str]:
 
 
 def test_a_correct_call_has_no_findings(resnet: NodeTable) -> None:
-    assert lint('create_feature_extractor(m, return_nodes={"layer1": "a", "layer4.1.relu_1": "b", "fc": "c"})', resnet)[1] == []
+    assert (
+        lint('create_feature_extractor(m, return_nodes={"layer1": "a", "layer4.1.relu_1": "b", "fc": "c"})', resnet)[1]
+        == []
+    )
 
 
 def test_fxl001_unknown_node_suggests_the_closest_names(resnet: NodeTable) -> None:
@@ -65,7 +67,9 @@ def test_fxl001_unknown_node_suggests_the_closest_names(resnet: NodeTable) -> No
     assert (finding.code, finding.name, finding.severity) == ("FXL001", "unknown-node", "error")
     assert at(text, finding) == "layer1.0.relu2"
     assert "did you mean `layer1.0.relu_1`" in finding.message or "`layer1.0.relu_1`" in finding.message
-    assert 'return_nodes=["layer1.0.relu_1"]' in apply(text, finding, [f.title for f in finding.fixes].index("Change to `layer1.0.relu_1`"))
+    assert 'return_nodes=["layer1.0.relu_1"]' in apply(
+        text, finding, [f.title for f in finding.fixes].index("Change to `layer1.0.relu_1`")
+    )
 
 
 def test_fxl001_suggestions_put_the_fewest_edits_first(resnet: NodeTable) -> None:
@@ -83,7 +87,9 @@ def test_fxl002_a_train_only_node_in_return_nodes_is_split_by_the_fix(googlenet:
 
 
 def test_fxl002_a_node_missing_from_its_own_mode_is_an_error(googlenet: NodeTable) -> None:
-    _, (finding,) = lint('create_feature_extractor(m, train_return_nodes=["fc"], eval_return_nodes=["aux2.fc2"])', googlenet)
+    _, (finding,) = lint(
+        'create_feature_extractor(m, train_return_nodes=["fc"], eval_return_nodes=["aux2.fc2"])', googlenet
+    )
     assert (finding.code, finding.severity) == ("FXL002", "error")
     assert "does not exist in eval mode" in finding.message
 
@@ -146,7 +152,9 @@ def test_fxl010_a_renumbered_module_name_is_explained_and_fixed(vit: NodeTable) 
 
 def test_fxl011_a_model_that_fails_points_at_its_line() -> None:
     location = SourceLocation("/w/net.py", 12, "if x.sum() > 0:")
-    problem = Problem("trace", "TraceError: symbolically traced variables cannot be used", location, hint="use concrete_args")
+    problem = Problem(
+        "trace", "TraceError: symbolically traced variables cannot be used", location, hint="use concrete_args"
+    )
     text, (finding,) = lint('create_feature_extractor(MyNet(), return_nodes=["fc"])', problem)
     assert finding.code == "FXL011" and at(text, finding) == "MyNet()"
     assert "/w/net.py:12: if x.sum() > 0:" in finding.message and "Hint: use concrete_args" in finding.message
@@ -157,7 +165,10 @@ def test_fxl012_an_unresolved_model_is_information_with_the_reason() -> None:
     text = HEADER + 'create_feature_extractor(model, return_nodes=["fc"])\n'
     (site,) = parse_document("file:///t.py", text, 1).call_sites
     (finding,) = lint_call_site(site, Unresolved("`model` is not assigned in this file", site.model_range), text)
-    assert (finding.code, finding.severity) == ("FXL012", "information") and "`model` is not assigned" in finding.message
+    assert (finding.code, finding.severity) == (
+        "FXL012",
+        "information",
+    ) and "`model` is not assigned" in finding.message
 
 
 def test_every_rule_has_a_stable_code_and_a_ruff_like_name() -> None:

@@ -18,7 +18,7 @@ SERVER = ClientServerConfig(
     server_env={"XDG_CACHE_HOME": CACHE, "PATH": "/usr/bin:/bin"},
 )
 
-BLOCKS = '''
+BLOCKS = """
 import torch
 from torch import nn
 
@@ -35,9 +35,9 @@ class TinyNet(nn.Module):
         if self.training:
             return self.head(pooled) + self.aux(pooled)
         return self.head(pooled)
-'''
+"""
 
-TRAIN = '''
+TRAIN = """
 import torch
 from torchvision.models import resnet18
 from torchvision.models.feature_extraction import create_feature_extractor
@@ -48,7 +48,7 @@ extractor = create_feature_extractor(model, return_nodes=["layer1.0.relu2", "lay
 extractor(torch.rand(1, 3, 64, 64))
 
 tiny = create_feature_extractor(TinyNet(width=8), return_nodes=["head", "aux"])
-'''
+"""
 
 
 def make_workspace(root: Path) -> Path:

@@ -19,7 +19,9 @@ def send_body(writer: asyncio.StreamWriter, body: bytes) -> None:
 
 async def receive(reader: asyncio.StreamReader) -> dict:
     headers = (await reader.readuntil(b"\r\n\r\n")).decode()
-    length = next(int(line.split(":")[1]) for line in headers.split("\r\n") if line.lower().startswith("content-length"))
+    length = next(
+        int(line.split(":")[1]) for line in headers.split("\r\n") if line.lower().startswith("content-length")
+    )
     return json.loads(await reader.readexactly(length))
 
 
@@ -35,4 +37,8 @@ async def until(reader: asyncio.StreamReader, accept: Callable[[dict], bool], ti
 
 
 def initialize(root_uri: str) -> dict:
-    return {"id": "init", "method": "initialize", "params": {"processId": None, "rootUri": root_uri, "capabilities": {}}}
+    return {
+        "id": "init",
+        "method": "initialize",
+        "params": {"processId": None, "rootUri": root_uri, "capabilities": {}},
+    }

@@ -39,7 +39,12 @@ async def test_diagnostics_reach_the_client_for_torchvision_and_workspace_models
     assert line[unknown.range.start.character : unknown.range.end.character] == "layer1.0.relu2"
     mode_only = next(d for d in diagnostics if d.code == "FXL002")
     assert "`aux` exists only in train mode" in mode_only.message
-    assert any(report.title.startswith("Tracing ") for reports in client.progress_reports.values() for report in reports if isinstance(report, types.WorkDoneProgressBegin))
+    assert any(
+        report.title.startswith("Tracing ")
+        for reports in client.progress_reports.values()
+        for report in reports
+        if isinstance(report, types.WorkDoneProgressBegin)
+    )
 
 
 async def test_quick_fix_replaces_the_unknown_name(client: LanguageClient) -> None:
@@ -60,21 +65,31 @@ async def test_quick_fix_replaces_the_unknown_name(client: LanguageClient) -> No
     assert 'return_nodes=["layer1.0.relu_1", "layer4"]' in "\n".join(lines)
 
 
-async def test_completion_offers_every_node_with_its_shape_and_replaces_the_whole_string(client: LanguageClient) -> None:
+async def test_completion_offers_every_node_with_its_shape_and_replaces_the_whole_string(
+    client: LanguageClient,
+) -> None:
     uri = (root_of(client) / "train.py").as_uri()
     text = (root_of(client) / "train.py").read_text()
     position = position_of(text, "layer1.0.relu2", len("layer1.0."))
-    result = await client.text_document_completion_async(types.CompletionParams(types.TextDocumentIdentifier(uri), position))
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), position)
+    )
     items = {item.label: item for item in result.items}
     assert not result.is_incomplete
     assert "layer1.0.relu_1" in items and "layer1.0.conv1" in items and "fc" not in items
     item = items["layer1.0.relu_1"]
     assert item.detail == "call_module ReLU · 1×64×16×16"
     start = position_of(text, "layer1.0.relu2")
-    assert (item.text_edit.range.start, item.text_edit.range.end.character) == (start, start.character + len("layer1.0.relu2"))
+    assert (item.text_edit.range.start, item.text_edit.range.end.character) == (
+        start,
+        start.character + len("layer1.0.relu2"),
+    )
     assert item.text_edit.new_text == "layer1.0.relu_1"
     resolved = await client.completion_item_resolve_async(item)  # documentation comes lazily: it is the hover
-    assert "| eval | 1×64×16×16" in resolved.documentation.value and "module `layer1.0.relu` (ReLU)" in resolved.documentation.value
+    assert (
+        "| eval | 1×64×16×16" in resolved.documentation.value
+        and "module `layer1.0.relu` (ReLU)" in resolved.documentation.value
+    )
     labels = [i.label for i in sorted(result.items, key=lambda i: i.sort_text)]
     assert labels.index("layer1.0.conv1") < labels.index("layer1.0.bn1") < labels.index("layer1.0.relu_1")
 
@@ -106,13 +121,18 @@ async def test_definition_jumps_to_the_producing_line_in_the_workspace_model(cli
     blocks = root_of(client) / "nets" / "blocks.py"
     assert location.uri == blocks.as_uri()
     # the train graph's `head` node comes from the training branch of forward
-    assert blocks.read_text().splitlines()[location.range.start.line].strip() == "return self.head(pooled) + self.aux(pooled)"
+    assert (
+        blocks.read_text().splitlines()[location.range.start.line].strip()
+        == "return self.head(pooled) + self.aux(pooled)"
+    )
 
 
 async def test_inlay_hints_show_output_shapes(client: LanguageClient) -> None:
     path = root_of(client) / "train.py"
     hints = await client.text_document_inlay_hint_async(
-        types.InlayHintParams(types.TextDocumentIdentifier(path.as_uri()), types.Range(types.Position(0, 0), types.Position(20, 0)))
+        types.InlayHintParams(
+            types.TextDocumentIdentifier(path.as_uri()), types.Range(types.Position(0, 0), types.Position(20, 0))
+        )
     )
     assert ": 1×512×2×2" in [h.label for h in hints] and ": 1×10" in [h.label for h in hints]
 
@@ -137,11 +157,13 @@ async def test_editing_a_model_file_refreshes_the_documents_that_use_it(client: 
 
 async def test_a_document_edited_while_tracing_gets_the_latest_versions_diagnostics(client: LanguageClient) -> None:
     path = root_of(client) / "vit.py"
-    path.write_text(textwrap.dedent('''
+    path.write_text(
+        textwrap.dedent("""
         from torchvision.models import vit_b_16
         from torchvision.models.feature_extraction import create_feature_extractor
         extractor = create_feature_extractor(vit_b_16(), return_nodes=["encoder.ln"])
-    '''))
+    """)
+    )
     uri = open_document(client, path)
     text = path.read_text()
     start = position_of(text, '"encoder.ln"', 1)
@@ -155,13 +177,17 @@ async def test_a_document_edited_while_tracing_gets_the_latest_versions_diagnost
         )
         end = types.Position(start.line, start.character + len(name))
     diagnostics = await diagnostics_where(client, uri, lambda d: "FXL010" in codes(d))
-    assert codes(diagnostics) == ["FXL010"] and "listed as `encoder.layers.encoder_layer_0.ln_1`" in diagnostics[0].message
+    assert (
+        codes(diagnostics) == ["FXL010"] and "listed as `encoder.layers.encoder_layer_0.ln_1`" in diagnostics[0].message
+    )
 
 
 async def test_configuration_changes_turn_rules_off_and_bad_values_are_reported(client: LanguageClient) -> None:
     train = (root_of(client) / "train.py").as_uri()
     client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"fxlens": {"rules": {"FXL001": "off", "FXL999": "error"}, "traceTimeout": -1}})
+        types.DidChangeConfigurationParams(
+            settings={"fxlens": {"rules": {"FXL001": "off", "FXL999": "error"}, "traceTimeout": -1}}
+        )
     )
     diagnostics = await diagnostics_where(client, train, lambda d: "FXL001" not in codes(d))
     assert "FXL001" not in codes(diagnostics)
@@ -178,7 +204,8 @@ async def test_show_nodes_returns_the_table_of_the_call_under_the_cursor(client:
     path = root_of(client) / "train.py"
     position = position_of(path.read_text(), "TinyNet(width=8)")
     result = await client.protocol.send_request_async(
-        "fxlens/showNodes", {"textDocument": {"uri": path.as_uri()}, "position": {"line": position.line, "character": position.character}}
+        "fxlens/showNodes",
+        {"textDocument": {"uri": path.as_uri()}, "position": {"line": position.line, "character": position.character}},
     )
     assert result.title == "Nodes of TinyNet(width=8)"
     rows = result.markdown.splitlines()
@@ -188,7 +215,8 @@ async def test_show_nodes_returns_the_table_of_the_call_under_the_cursor(client:
 
 async def test_completion_says_when_the_table_is_not_ready_and_answers_once_it_is(client: LanguageClient) -> None:
     path = root_of(client) / "slow.py"
-    path.write_text(textwrap.dedent('''
+    path.write_text(
+        textwrap.dedent("""
         import time
         import torch
         from torch import nn
@@ -205,9 +233,12 @@ async def test_completion_says_when_the_table_is_not_ready_and_answers_once_it_i
 
         extractor = create_feature_extractor(Slow(), return_nodes=[""])
         extractor(torch.rand(2, 4))
-    '''))
+    """)
+    )
     uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text()))
+    )
     params = types.CompletionParams(types.TextDocumentIdentifier(uri), position_of(path.read_text(), '[""]', 2))
     first = await client.text_document_completion_async(params)
     assert first.is_incomplete and first.items[0].label.startswith("fxlens: tracing the model")
@@ -223,9 +254,13 @@ async def test_completion_says_when_the_table_is_not_ready_and_answers_once_it_i
 async def test_completion_inside_a_call_typed_keystroke_by_keystroke(client: LanguageClient) -> None:
     """What VS Code sends while typing: one incremental change per key, brackets and quotes auto-closed."""
     path = root_of(client) / "typing.py"
-    path.write_text("from torchvision.models import resnet18\nfrom torchvision.models.feature_extraction import create_feature_extractor\n\nmodel = resnet18(weights=None)\n")
+    path.write_text(
+        "from torchvision.models import resnet18\nfrom torchvision.models.feature_extraction import create_feature_extractor\n\nmodel = resnet18(weights=None)\n"
+    )
     uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text()))
+    )
     line, column, version = 4, 0, 1
     for key in 'more = create_feature_extractor(model, return_nodes=["layer1.0.re':
         version += 1
@@ -254,9 +289,13 @@ async def test_several_changes_in_one_notification_apply_one_after_another(clien
     """Each change's range is relative to the text after the changes before it (LSP's rule), in
     UTF-16 units: the second change's columns count the emoji the first one typed as two."""
     path = root_of(client) / "batched.py"
-    path.write_text("from torchvision.models import resnet18\nfrom torchvision.models.feature_extraction import create_feature_extractor\n")
+    path.write_text(
+        "from torchvision.models import resnet18\nfrom torchvision.models.feature_extraction import create_feature_extractor\n"
+    )
     uri = path.as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, path.read_text()))
+    )
     line = 'x = "😋"; f = create_feature_extractor(resnet18(), return_nodes=["layer1.0.relu2"])'
     digit = line.index("relu2") + len("relu") + 1  # UTF-16 column of the `2`: the emoji is two units
     at = types.Position(2, 0)
@@ -265,7 +304,9 @@ async def test_several_changes_in_one_notification_apply_one_after_another(clien
             types.VersionedTextDocumentIdentifier(version=2, uri=uri),
             [
                 types.TextDocumentContentChangePartial(types.Range(at, at), line),
-                types.TextDocumentContentChangePartial(types.Range(types.Position(2, digit), types.Position(2, digit + 1)), "_1"),
+                types.TextDocumentContentChangePartial(
+                    types.Range(types.Position(2, digit), types.Position(2, digit + 1)), "_1"
+                ),
             ],
         )
     )
@@ -276,4 +317,7 @@ async def test_several_changes_in_one_notification_apply_one_after_another(clien
             break
         await asyncio.sleep(0.5)
     assert hover.contents.value.startswith("**`layer1.0.relu_1`**")
-    assert hover.range == types.Range(types.Position(2, line.index("layer1") + 1), types.Position(2, line.index("layer1") + 1 + len("layer1.0.relu_1")))
+    assert hover.range == types.Range(
+        types.Position(2, line.index("layer1") + 1),
+        types.Position(2, line.index("layer1") + 1 + len("layer1.0.relu_1")),
+    )

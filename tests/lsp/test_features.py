@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
-from lsprotocol import types
-
+from fxlens.lint import Finding
 from fxlens.lsp.completion import candidates, completion_list
 from fxlens.lsp.describe import as_markup, hover_markdown, meaning
 from fxlens.lsp.diagnostics import configured
 from fxlens.lsp.settings import Settings, parse_settings
-from fxlens.lint import Finding
 from fxlens.selection import select_outputs
 from fxlens.workspace.callsite import Position, Range
 from fxlens.workspace.parse import CursorContext, cursor_context, parse_document
+from lsprotocol import types
 
 torchvision = pytest.importorskip("torchvision", reason="features are checked on torchvision's models")
 from fxlens.fx import build_model, node_table  # noqa: E402
@@ -60,7 +58,12 @@ def test_the_tables_selection_index_agrees_with_create_feature_extractors_rule(g
 
 def test_settings_keep_defaults_for_bad_values_and_name_the_key() -> None:
     settings, errors = parse_settings(
-        {"traceTimeout": "soon", "defaultInputShape": [1, 3, 64, 64], "rules": {"FXL007": "off", "FXL001": "loud"}, "colour": 1}
+        {
+            "traceTimeout": "soon",
+            "defaultInputShape": [1, 3, 64, 64],
+            "rules": {"FXL007": "off", "FXL001": "loud"},
+            "colour": 1,
+        }
     )
     assert settings == Settings(default_input_shape=(1, 3, 64, 64), rules={"FXL007": "off"})
     assert [e.split(" ")[0] for e in errors] == ["fxlens.traceTimeout", "fxlens.rules.FXL001", "unknown"]
@@ -69,7 +72,10 @@ def test_settings_keep_defaults_for_bad_values_and_name_the_key() -> None:
 
 def test_configured_severities_override_and_off_removes() -> None:
     where = Range(Position(0, 0), Position(0, 1))
-    findings = [Finding("FXL001", "unknown-node", "error", "m", where), Finding("FXL007", "overwritten-in-place", "warning", "m", where)]
+    findings = [
+        Finding("FXL001", "unknown-node", "error", "m", where),
+        Finding("FXL007", "overwritten-in-place", "warning", "m", where),
+    ]
     shown = configured(findings, {"FXL001": "warning", "FXL007": "off"})
     assert [(f.code, f.severity) for f in shown] == [("FXL001", "warning")]
 
@@ -104,7 +110,9 @@ def test_completion_moves_the_shared_range_and_data_into_item_defaults_when_the_
 
 
 def test_completion_before_any_quote_inserts_quoted_names(googlenet) -> None:
-    listed = completion_list(_context_in("create_feature_extractor(m, return_nodes=[|])"), googlenet, None, "key", ["editRange"])
+    listed = completion_list(
+        _context_in("create_feature_extractor(m, return_nodes=[|])"), googlenet, None, "key", ["editRange"]
+    )
     assert listed.items[0].insert_text == '"x"' and listed.items[0].text_edit is None and listed.item_defaults is None
 
 

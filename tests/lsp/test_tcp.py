@@ -54,7 +54,9 @@ async def test_serve_over_tcp_initializes_publishes_diagnostics_and_shuts_down(t
         uri = (tmp_path / "extract.py").as_uri()
         document = {"uri": uri, "languageId": "python", "version": 1, "text": SCRIPT}
         send(writer, {"method": "textDocument/didOpen", "params": {"textDocument": document}})
-        published = await until(reader, lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["diagnostics"], 120)
+        published = await until(
+            reader, lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["diagnostics"], 120
+        )
         (unknown,) = published["params"]["diagnostics"]
         assert unknown["code"] == "FXL001" and "`layer9` is not a node of ResNet" in unknown["message"]
         send(writer, {"id": 2, "method": "shutdown"})

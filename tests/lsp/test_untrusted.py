@@ -15,7 +15,8 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)
 @pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("untrusted")
-    (root / "script.py").write_text(textwrap.dedent('''
+    (root / "script.py").write_text(
+        textwrap.dedent("""
         import pathlib
         from torch import nn
         from torchvision.models.feature_extraction import create_feature_extractor
@@ -26,7 +27,8 @@ async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFa
                 pathlib.Path(__file__).with_name("ran").write_text("code ran")
 
         create_feature_extractor(Net(), return_nodes=["a(", "fc"], train_return_nodes=["fc"])
-    '''))
+    """)
+    )
     lsp_client.root = root  # type: ignore[attr-defined]
     await lsp_client.initialize_session(initialize_params(root, {"executeCode": False, "interpreter": 3}))
     yield

@@ -14,7 +14,7 @@ from pytest_lsp import LanguageClient
 pytest.importorskip("torch", reason="the workspace model is traced")
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(180)]
 
-MODEL = '''
+MODEL = """
 from torch import nn
 
 
@@ -26,15 +26,15 @@ class Two(nn.Module):
 
     def forward(self, x):
         return {forward}
-'''
-USE = '''
+"""
+USE = """
 import torch
 from torchvision.models.feature_extraction import create_feature_extractor
 from model import Two
 
 extractor = create_feature_extractor(Two(), return_nodes=["fc2", "fc9"])
 extractor(torch.rand(2, 4))
-'''
+"""
 
 
 @pytest_lsp.fixture(scope="module", config=SERVER)
@@ -50,7 +50,9 @@ async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFa
         lsp_client.registrations += params.registrations  # type: ignore[attr-defined]
 
     params = initialize_params(root)
-    params.capabilities.workspace.did_change_watched_files = types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)
+    params.capabilities.workspace.did_change_watched_files = types.DidChangeWatchedFilesClientCapabilities(
+        dynamic_registration=True
+    )
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
@@ -86,7 +88,10 @@ async def test_a_model_file_rewritten_on_disk_relints_the_documents_that_use_it(
     (root / "model.py").write_text(textwrap.dedent(MODEL).format(forward="self.fc1(x)"))
     changed(client, "model.py")
     diagnostics = await diagnostics_where(client, uri, lambda d: len(d) == 2)
-    assert [d.message.split(";")[0] for d in diagnostics] == ["`fc2` is not a node of Two", "`fc9` is not a node of Two"]
+    assert [d.message.split(";")[0] for d in diagnostics] == [
+        "`fc2` is not a node of Two",
+        "`fc9` is not a node of Two",
+    ]
 
 
 async def test_a_pyproject_rewritten_on_disk_is_reloaded_and_its_errors_reported(client: LanguageClient) -> None:

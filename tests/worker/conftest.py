@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from fxlens.worker.cache import TableCache
 from fxlens.worker.supervisor import Supervisor
 from worker_helpers import Log, SupervisorFactory, Workspace
@@ -41,4 +40,3 @@ async def make_supervisor(cache_dir: Path) -> AsyncIterator[SupervisorFactory]:
     yield make
     for supervisor in made:
         await supervisor.stop()
-

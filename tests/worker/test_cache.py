@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-
 from fxlens.nodes import NodeInfo, NodeTable, Problem
 from fxlens.worker.cache import TableCache, cache_key, default_cache_dir, normalize_path
 from fxlens.workspace.spec import ModelSpec
 
 VERSIONS = {"torch": "2.14.1", "torchvision": "0.29.1", "timm": None, "fxlens": "0.1.0"}
-TABLE = NodeTable("m.Net", train=(NodeInfo("x", "placeholder", "input"),), eval=(NodeInfo("x", "placeholder", "input"),))
+TABLE = NodeTable(
+    "m.Net", train=(NodeInfo("x", "placeholder", "input"),), eval=(NodeInfo("x", "placeholder", "input"),)
+)
 
 
 @pytest.fixture
@@ -25,7 +26,9 @@ def files(tmp_path: Path) -> dict[str, str]:
 
 
 def spec_for(files: dict[str, str]) -> ModelSpec:
-    return ModelSpec("workspace", "net", "Net", "Net", file=files["net.py"], workspace_root=str(Path(files["net.py"]).parent))
+    return ModelSpec(
+        "workspace", "net", "Net", "Net", file=files["net.py"], workspace_root=str(Path(files["net.py"]).parent)
+    )
 
 
 def key(files: dict[str, str], overlays: dict[str, str] | None = None, versions=VERSIONS) -> str:

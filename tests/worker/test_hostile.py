@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from fxlens.nodes import NodeTable, Problem
 from fxlens.worker.cache import TableCache
 from fxlens.worker.supervisor import Supervisor
-from worker_helpers import Log, Workspace
 from fxlens.workspace.spec import InputSpec, ModelSpec
+from worker_helpers import Log, Workspace
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -112,7 +111,11 @@ class Harness:
 async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
     root = tmp_path_factory.mktemp("hostile")
     workspace = Workspace(root / "ws")
-    workspace.write("good.py", PREAMBLE + "class Good(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n        self.fc = nn.Linear(4, width)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    workspace.write(
+        "good.py",
+        PREAMBLE
+        + "class Good(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n        self.fc = nn.Linear(4, width)\n\n    def forward(self, x):\n        return self.fc(x)\n",
+    )
     log = Log()
     supervisor = Supervisor(timeout=5.0, cache=TableCache(root / "cache"), log=log)
     assert await supervisor.start() is None
@@ -172,19 +175,26 @@ async def test_printing_10_mb_reaches_the_log_truncated_and_the_table_still_arri
 
 async def test_sys_exit_during_import_is_an_import_problem(harness: Harness):
     problem = await harness.hostile("sys_exit_during_import")
-    assert (problem.kind, problem.message) == ("import", "importing `sys_exit_during_import`: the code called sys.exit()")
+    assert (problem.kind, problem.message) == (
+        "import",
+        "importing `sys_exit_during_import`: the code called sys.exit()",
+    )
     assert line_of(problem)[1:] == (9, "sys.exit()")
     await harness.next_request_succeeds()
 
 
 async def test_a_script_s_training_loop_never_runs(harness: Harness):
     sentinel = harness.workspace.root / "TRAINED"
-    script = PREAMBLE + HOSTILE["prints_10_mb"].replace('        print("spam " * 2_000_000)\n', "") + f"""
+    script = (
+        PREAMBLE
+        + HOSTILE["prints_10_mb"].replace('        print("spam " * 2_000_000)\n', "")
+        + f"""
 model = Model()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 for epoch in range(3):
     open({str(sentinel)!r}, "w").write("trained")
 """
+    )
     table = await harness.hostile("train_script", script)
     assert isinstance(table, NodeTable) and table.names("train") == ["x", "fc"]
     assert any("train_script.py was loaded definitions-only" in note for note in table.notes)

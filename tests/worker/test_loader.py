@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 import pytest
-
 from fxlens.worker.loader import WorkspaceImporter, definitions_only, is_definition
 
 

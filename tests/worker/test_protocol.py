@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from fxlens.worker.protocol import ProtocolError, encode, read_message, write_message
 
 

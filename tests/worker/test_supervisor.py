@@ -14,13 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fxlens.nodes import NodeTable, Problem
 from fxlens.worker.cache import TableCache
 from fxlens.worker.supervisor import Superseded
 from fxlens.workspace.modules import workspace_dependencies
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
-
 from worker_helpers import RESNET50, SupervisorFactory, Workspace
 
 SMALL_INPUT = InputSpec(shapes=((1, 3, 32, 32),), origin="file")

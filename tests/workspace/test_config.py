@@ -22,7 +22,9 @@ def test_no_fxlens_table_means_defaults(tmp_path: Path) -> None:
 
 
 def test_full_configuration(tmp_path: Path) -> None:
-    config, errors = load(tmp_path, """
+    config, errors = load(
+        tmp_path,
+        """
 [tool.fxlens]
 input-shape = [1, 3, 128, 128]
 python = ".venv/bin/python"
@@ -33,7 +35,8 @@ input-shape = [[1, 3, 32, 32], [1, 10]]
 args = [3, "relu"]
 kwargs = { width = 32, sizes = [1, 2] }
 leaf-modules = ["pkg.blocks:Block"]
-""")
+""",
+    )
     assert errors == []
     assert config.input_shapes == ((1, 3, 128, 128),)
     assert (config.python, config.trace_timeout) == (".venv/bin/python", 30.0)
@@ -55,7 +58,9 @@ def test_unknown_keys_are_named(tmp_path: Path) -> None:
 
 
 def test_bad_values_are_reported_and_ignored(tmp_path: Path) -> None:
-    config, errors = load(tmp_path, """
+    config, errors = load(
+        tmp_path,
+        """
 [tool.fxlens]
 input-shape = [1, 3, "224"]
 python = 3
@@ -64,7 +69,8 @@ trace-timeout = -1
 leaf-modules = ["Block"]
 kwargs = { when = 2024-01-01 }
 args = "3"
-""")
+""",
+    )
     assert config == FxlensConfig(models=(("resnet18", ModelOverride()),))
     assert [e.split(":")[0] for e in errors] == [
         "tool.fxlens.input-shape",

@@ -5,12 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from fxlens.workspace.callsite import Position, Range
 from fxlens.workspace.literals import NotLiteral, fold
 from fxlens.workspace.parse import TextChange, cursor_context, parse_document
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SOURCE = (
     "from torchvision.models.feature_extraction import create_feature_extractor as cfe\n"

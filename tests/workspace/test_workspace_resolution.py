@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fxlens.workspace.modules import Workspace, workspace_dependencies
 from fxlens.workspace.parse import parse_document
 from fxlens.workspace.resolve import Unresolved, resolve_model
@@ -49,7 +48,9 @@ def root(tmp_path: Path) -> Path:
 
 
 def test_class_imported_through_a_package_reexport_is_built_from_its_defining_module(root: Path) -> None:
-    spec = resolve_first(root, "train.py", TV + "from pkg import MyNet\ncreate_feature_extractor(MyNet(depth=3), ['x'])\n")
+    spec = resolve_first(
+        root, "train.py", TV + "from pkg import MyNet\ncreate_feature_extractor(MyNet(depth=3), ['x'])\n"
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.builder, spec.module, spec.callable) == ("workspace", "pkg.nets", "MyNet")
     assert spec.kwargs == (("depth", "3"),)
@@ -58,55 +59,79 @@ def test_class_imported_through_a_package_reexport_is_built_from_its_defining_mo
 
 
 def test_relative_import_from_a_sibling_module(root: Path) -> None:
-    spec = resolve_first(root, "pkg/train.py", TV + "from .nets import build\nfrom . import settings\n"
-                         "create_feature_extractor(build(settings.DEPTH + 1), ['x'])\n")
+    spec = resolve_first(
+        root,
+        "pkg/train.py",
+        TV + "from .nets import build\nfrom . import settings\n"
+        "create_feature_extractor(build(settings.DEPTH + 1), ['x'])\n",
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.module, spec.callable, spec.args) == ("pkg.nets", "build", ("4",))
 
 
 def test_module_attribute_access_to_a_workspace_class(root: Path) -> None:
-    spec = resolve_first(root, "train.py", TV + "import pkg.nets as nets\ncreate_feature_extractor(nets.MyNet(), ['x'])\n")
+    spec = resolve_first(
+        root, "train.py", TV + "import pkg.nets as nets\ncreate_feature_extractor(nets.MyNet(), ['x'])\n"
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.module, spec.callable) == ("pkg.nets", "MyNet")
 
 
 def test_model_instance_imported_from_another_module(root: Path) -> None:
-    spec = resolve_first(root, "train.py", TV + "from pkg.shared import model\ncreate_feature_extractor(model, ['x'])\n")
+    spec = resolve_first(
+        root, "train.py", TV + "from pkg.shared import model\ncreate_feature_extractor(model, ['x'])\n"
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.module, spec.callable, spec.kwargs) == ("pkg.nets", "MyNet", (("width", "8"),))
 
 
 def test_constant_imported_from_another_module_is_folded(root: Path) -> None:
-    spec = resolve_first(root, "train.py", TV + "from pkg import MyNet\nfrom pkg.settings import WIDTH\n"
-                         "create_feature_extractor(MyNet(width=WIDTH * 2), ['x'])\n")
+    spec = resolve_first(
+        root,
+        "train.py",
+        TV + "from pkg import MyNet\nfrom pkg.settings import WIDTH\n"
+        "create_feature_extractor(MyNet(width=WIDTH * 2), ['x'])\n",
+    )
     assert isinstance(spec, ModelSpec)
     assert spec.kwargs == (("width", "48"),)
 
 
 def test_leaf_module_from_the_workspace_is_named_module_colon_class(root: Path) -> None:
-    spec = resolve_first(root, "train.py", TV + "from pkg import MyNet\nfrom pkg.blocks import Block\n"
-                         "create_feature_extractor(MyNet(), ['x'], tracer_kwargs={'leaf_modules': [Block]})\n")
+    spec = resolve_first(
+        root,
+        "train.py",
+        TV + "from pkg import MyNet\nfrom pkg.blocks import Block\n"
+        "create_feature_extractor(MyNet(), ['x'], tracer_kwargs={'leaf_modules': [Block]})\n",
+    )
     assert isinstance(spec, ModelSpec)
     assert spec.tracer.leaf_modules == ("pkg.blocks:Block",)
 
 
 def test_src_layout(tmp_path: Path) -> None:
     write(tmp_path, {"src/lib/__init__.py": "", "src/lib/model.py": "class Net:\n    pass\n"})
-    spec = resolve_first(tmp_path, "scripts/run.py", TV + "from lib.model import Net\ncreate_feature_extractor(Net(), ['x'])\n")
+    spec = resolve_first(
+        tmp_path, "scripts/run.py", TV + "from lib.model import Net\ncreate_feature_extractor(Net(), ['x'])\n"
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.module, spec.file) == ("lib.model", str(tmp_path / "src/lib/model.py"))
 
 
 def test_unsaved_editor_text_wins_over_the_disk(root: Path) -> None:
     overlay = {str(root / "pkg/nets.py"): "class Renamed:\n    pass\n"}
-    spec = resolve_first(root, "train.py", TV + "from pkg.nets import Renamed\ncreate_feature_extractor(Renamed(), ['x'])\n",
-                         overlays=overlay)
+    spec = resolve_first(
+        root,
+        "train.py",
+        TV + "from pkg.nets import Renamed\ncreate_feature_extractor(Renamed(), ['x'])\n",
+        overlays=overlay,
+    )
     assert isinstance(spec, ModelSpec)
     assert spec.callable == "Renamed"
 
 
 def test_name_missing_from_the_imported_module_is_unresolved(root: Path) -> None:
-    result = resolve_first(root, "train.py", TV + "from pkg.nets import Missing\ncreate_feature_extractor(Missing(), ['x'])\n")
+    result = resolve_first(
+        root, "train.py", TV + "from pkg.nets import Missing\ncreate_feature_extractor(Missing(), ['x'])\n"
+    )
     assert isinstance(result, Unresolved)
     assert "neither torchvision, timm nor a module of this workspace" in result.reason
 
@@ -134,7 +159,9 @@ def test_dependencies_follow_overlays_and_exclude_third_party(root: Path) -> Non
 
 
 def test_torchvision_models_depend_on_no_workspace_file(root: Path) -> None:
-    spec = resolve_first(root, "train.py", TV + "from torchvision.models import resnet18\ncreate_feature_extractor(resnet18(), ['x'])\n")
+    spec = resolve_first(
+        root, "train.py", TV + "from torchvision.models import resnet18\ncreate_feature_extractor(resnet18(), ['x'])\n"
+    )
     assert isinstance(spec, ModelSpec)
     assert workspace_dependencies(spec, root) == []
 
@@ -149,7 +176,11 @@ def test_workspace_reparses_a_file_only_when_its_text_changed(root: Path) -> Non
 
 def test_workspace_config_is_read_from_pyproject(tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": "[tool.fxlens]\ninput-shape = [2, 3, 32, 32]\n"})
-    spec = resolve_first(tmp_path, "train.py", TV + "from torchvision.models import resnet18\ncreate_feature_extractor(resnet18(), ['x'])\n")
+    spec = resolve_first(
+        tmp_path,
+        "train.py",
+        TV + "from torchvision.models import resnet18\ncreate_feature_extractor(resnet18(), ['x'])\n",
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.example_input.shapes, spec.example_input.origin) == (((2, 3, 32, 32),), "config")
 
@@ -160,10 +191,15 @@ def test_a_script_folder_that_is_not_a_package_resolves_sibling_imports_first(tm
         "scripts/model.py": "import torch.nn as nn\nfrom layers import Block\nclass Net(nn.Module):\n    pass\n",
         "scripts/layers.py": "class Block:\n    pass\n",
     })  # fmt: skip
-    spec = resolve_first(tmp_path, "scripts/train.py", TV + "from model import Net\ncreate_feature_extractor(Net(), ['x'])\n")
+    spec = resolve_first(
+        tmp_path, "scripts/train.py", TV + "from model import Net\ncreate_feature_extractor(Net(), ['x'])\n"
+    )
     assert isinstance(spec, ModelSpec)
     assert (spec.module, spec.file) == ("scripts.model", str(tmp_path / "scripts/model.py"))
-    assert workspace_dependencies(spec, tmp_path) == [str(tmp_path / "scripts/model.py"), str(tmp_path / "scripts/layers.py")]
+    assert workspace_dependencies(spec, tmp_path) == [
+        str(tmp_path / "scripts/model.py"),
+        str(tmp_path / "scripts/layers.py"),
+    ]
 
 
 def test_a_package_folder_does_not_search_its_own_folder_for_absolute_imports(root: Path) -> None:

@@ -41,10 +41,14 @@ def build_model(factory: Callable[..., nn.Module], *args: Any, **kwargs: Any) ->
     try:
         with _weights_on_meta():
             model = factory(*args, **kwargs)
-        return BuiltModel(model, "meta", f"the constructor needs real data ({reason}): it ran on the CPU with its weights on meta")
+        return BuiltModel(
+            model, "meta", f"the constructor needs real data ({reason}): it ran on the CPU with its weights on meta"
+        )
     except Exception:  # noqa: BLE001 - the plain build below reports the model's real error
         pass
-    return BuiltModel(factory(*args, **kwargs), "cpu", f"built on the CPU: construction on the meta device failed ({reason})")
+    return BuiltModel(
+        factory(*args, **kwargs), "cpu", f"built on the CPU: construction on the meta device failed ({reason})"
+    )
 
 
 @contextlib.contextmanager

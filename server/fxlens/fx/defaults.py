@@ -33,9 +33,7 @@ def default_leaf_modules() -> tuple[type[nn.Module], ...]:
     ops = _torchvision_ops()
     if ops is None:
         return ()
-    return tuple(
-        obj for _, obj in inspect.getmembers(ops) if inspect.isclass(obj) and issubclass(obj, nn.Module)
-    )
+    return tuple(obj for _, obj in inspect.getmembers(ops) if inspect.isclass(obj) and issubclass(obj, nn.Module))
 
 
 def default_autowrap_modules() -> tuple[ModuleType, ...]:

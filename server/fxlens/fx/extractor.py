@@ -23,6 +23,7 @@ from fxlens.selection import argument_error, missing_node_message, query_is_pres
 
 NodeSpec = list[str] | tuple[str, ...] | Mapping[str, str]
 
+
 def get_graph_node_names(
     model: nn.Module,
     tracer_kwargs: dict[str, Any] | None = None,
@@ -45,9 +46,7 @@ def get_graph_node_names(
     return train, eval_
 
 
-def trace_names(
-    model: nn.Module, tracer_kwargs: dict[str, Any], concrete_args: dict[str, Any] | None
-) -> list[str]:
+def trace_names(model: nn.Module, tracer_kwargs: dict[str, Any], concrete_args: dict[str, Any] | None) -> list[str]:
     """Trace ``model`` in its current mode and return its node names."""
     tracer = NodePathTracer(**tracer_kwargs)
     tracer.trace(model, concrete_args=concrete_args)
@@ -190,7 +189,7 @@ class DualGraphModule(fx.GraphModule):
         tracer_cls = train_graph._tracer_cls
         self._tracer_cls = tracer_cls if tracer_cls and "<locals>" not in tracer_cls.__qualname__ else None
 
-    def train(self, mode: bool = True) -> "DualGraphModule":
+    def train(self, mode: bool = True) -> DualGraphModule:
         """Switch to the graph of ``mode`` (recompiling only when the mode changes)."""
         if mode and not self.training:
             self.graph = self.train_graph
@@ -198,7 +197,7 @@ class DualGraphModule(fx.GraphModule):
             self.graph = self.eval_graph
         return super().train(mode=mode)
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "DualGraphModule":
+    def __deepcopy__(self, memo: dict[int, Any]) -> DualGraphModule:
         """``fx.GraphModule.__deepcopy__``, rebuilt from both graphs, in this module's mode.
 
         (torchvision's copy of an eval-mode extractor comes back in train mode; this one does not.)
@@ -221,4 +220,3 @@ class DualGraphModule(fx.GraphModule):
         for attr_name, value in result.meta.get(_USER_PRESERVED_ATTRIBUTES_KEY, {}).items():
             setattr(result, attr_name, value)
         return result.train(self.training)
-

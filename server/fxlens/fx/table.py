@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import operator
 import traceback
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import fx, nn
 from torch._subclasses.fake_tensor import FakeTensorMode
-from torch.utils import _pytree as pytree
 from torch.fx.node import _get_qualified_name
+from torch.utils import _pytree as pytree
 
 from fxlens.fx.defaults import with_defaults
 from fxlens.fx.tracer import NodePathTracer, is_model_file, source_line
-from fxlens.nodes import MODES, exception_summary, InputInfo, Mode, NodeInfo, NodeTable, OutputDesc, Problem, SourceLocation, TensorMeta
+from fxlens.nodes import (
+    MODES,
+    InputInfo,
+    Mode,
+    NodeInfo,
+    NodeTable,
+    OutputDesc,
+    Problem,
+    SourceLocation,
+    TensorMeta,
+    exception_summary,
+)
 
 DEFAULT_INPUT_SHAPE = (1, 3, 224, 224)
 InputLike = torch.Tensor | Sequence[int]
@@ -255,7 +266,9 @@ def _leaf_call_key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, A
             values.append(leaf)
         else:
             return None
-    weights = tuple((name, tuple(t.shape), t.dtype) for name, t in (*module.named_parameters(), *module.named_buffers()))
+    weights = tuple(
+        (name, tuple(t.shape), t.dtype) for name, t in (*module.named_parameters(), *module.named_buffers())
+    )
     return (type(module), repr(module), module.training, weights, pytree.tree_structure((args, kwargs)), tuple(values))
 
 
@@ -391,6 +404,3 @@ def trace_problem(error: BaseException, mode: Mode | None = None) -> Problem:
     hint = next((h for needle, h in _HINTS if needle in str(error)), "")
     details = tuple(f"{f.filename}:{f.lineno}: {(f.line or '').strip()}" for f in frames)
     return Problem(kind="trace", message=message, location=location, hint=hint, mode=mode or "", details=details)
-
-
-

@@ -67,7 +67,8 @@ def completion_list(
             types.CompletionItem(
                 label=name,
                 kind=types.CompletionItemKind.Module if found and found.is_prefix else types.CompletionItemKind.Field,
-                detail=(f"{mark} · " if mark else "") + (f"selects {node.name}" if found and found.is_prefix else detail(node)),
+                detail=(f"{mark} · " if mark else "")
+                + (f"selects {node.name}" if found and found.is_prefix else detail(node)),
                 sort_text=f"{index:06d}",
                 data=None if shared_data else data,
                 text_edit=types.TextEdit(edit_range, name) if edit_range is not None and not shared_range else None,
@@ -82,7 +83,9 @@ def completion_list(
     )
 
 
-def documentation(item: types.CompletionItem, table: NodeTable, formats: Sequence[str] | None = None) -> types.CompletionItem:
+def documentation(
+    item: types.CompletionItem, table: NodeTable, formats: Sequence[str] | None = None
+) -> types.CompletionItem:
     """``item`` with its hover text as documentation, in one of the client's ``formats`` (for
     ``completionItem/resolve``; the label is the name)."""
     text = hover_markdown(item.label, table)
@@ -93,4 +96,6 @@ def documentation(item: types.CompletionItem, table: NodeTable, formats: Sequenc
 
 def not_ready_item(message: str) -> types.CompletionItem:
     """The single item shown while the model is still being traced (or could not be)."""
-    return types.CompletionItem(label=message, kind=types.CompletionItemKind.Text, insert_text="", filter_text="", sort_text="~")
+    return types.CompletionItem(
+        label=message, kind=types.CompletionItemKind.Text, insert_text="", filter_text="", sort_text="~"
+    )

@@ -17,4 +17,6 @@ def node_location(query: str, table: NodeTable) -> types.Location | None:
     if node is None or node.source is None or not Path(node.source.file).is_file():
         return None
     line = node.source.line - 1
-    return types.Location(Path(node.source.file).as_uri(), types.Range(types.Position(line, 0), types.Position(line, 0)))
+    return types.Location(
+        Path(node.source.file).as_uri(), types.Range(types.Position(line, 0), types.Position(line, 0))
+    )

@@ -37,7 +37,9 @@ class FxlensProtocol(LanguageServerProtocol):
             if not ("jsonrpc" in data and "method" in data and "id" in data):
                 raise  # a notification or a nested object: pygls reports it
             cause = error.__cause__
-            detail = "; ".join(transform_error(cause)) if isinstance(cause, ClassValidationError) else str(cause or error)
+            detail = (
+                "; ".join(transform_error(cause)) if isinstance(cause, ClassValidationError) else str(cause or error)
+            )
             message = f"cannot read the {data['method']} request: {detail}"
             logger.warning(message)
             self._send_response(data["id"], error=ResponseError(code=error.code, message=message))

@@ -104,7 +104,9 @@ async def _watch_files(ls: FxlensServer) -> None:
         register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
     )
     try:
-        await asyncio.wait_for(ls.client_register_capability_async(types.RegistrationParams([registration])), CLIENT_ANSWER_WAIT)
+        await asyncio.wait_for(
+            ls.client_register_capability_async(types.RegistrationParams([registration])), CLIENT_ANSWER_WAIT
+        )
     except Exception as error:  # noqa: BLE001 - without watchers, changes on disk show at the next edit
         logger.warning("registering file watchers failed: %s", error)
 
@@ -140,7 +142,9 @@ async def _pull_settings(ls: FxlensServer) -> None:
         return
     try:
         (pulled,) = await asyncio.wait_for(
-            ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section="fxlens")])),
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="fxlens")])
+            ),
             CLIENT_ANSWER_WAIT,
         )
     except Exception as error:  # noqa: BLE001 - a client that fails (or never answers) keeps the settings it gave
@@ -153,7 +157,9 @@ async def _pull_settings(ls: FxlensServer) -> None:
 
 def _show_errors(ls: FxlensServer, errors: list[str]) -> None:
     for error in errors:
-        ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"fxlens: {error} (using the default)"))
+        ls.window_show_message(
+            types.ShowMessageParams(types.MessageType.Warning, f"fxlens: {error} (using the default)")
+        )
 
 
 @server.feature(types.SHUTDOWN)
@@ -166,8 +172,13 @@ def _hooks(ls: FxlensServer) -> Hooks:
     def publish(uri: str, version: int, findings: list[Finding]) -> None:
         session = ls.require_session()
         positions = _positions(ls, session.documents[uri])
-        shown = [diagnostics.to_diagnostic(f, positions.range_to_client) for f in diagnostics.configured(findings, session.settings.rules)]
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=shown))
+        shown = [
+            diagnostics.to_diagnostic(f, positions.range_to_client)
+            for f in diagnostics.configured(findings, session.settings.rules)
+        ]
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=shown)
+        )
 
     last_status: list[tuple[str, str]] = []
 
@@ -218,7 +229,9 @@ def did_change(ls: FxlensServer, params: types.DidChangeTextDocumentParams) -> N
     lines = doc.lines
     for change in params.content_changes:
         if isinstance(change, types.TextDocumentContentChangePartial):
-            edit = TextChange(change.text, Positions(lines.lines, ls.workspace.position_encoding).range_from_client(change.range))
+            edit = TextChange(
+                change.text, Positions(lines.lines, ls.workspace.position_encoding).range_from_client(change.range)
+            )
         else:
             edit = TextChange(change.text)
         changes.append(edit)
@@ -345,7 +358,9 @@ def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.
     wanted = positions.range_from_client(params.range)
     to_range = positions.range_to_client
     findings = diagnostics.configured(known[1], session.settings.rules)
-    return code_actions.quick_fixes(findings, wanted, uri, doc.version, to_range, lambda f: diagnostics.to_diagnostic(f, to_range))
+    return code_actions.quick_fixes(
+        findings, wanted, uri, doc.version, to_range, lambda f: diagnostics.to_diagnostic(f, to_range)
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
@@ -373,7 +388,9 @@ async def show_nodes(ls: FxlensServer, params: Any) -> dict[str, str]:
     if doc is None or not doc.call_sites:
         raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
     cursor = _positions(ls, doc).from_client(types.Position(_get(position, "line"), _get(position, "character")))
-    site = max((s for s in doc.call_sites if s.range.start <= cursor), key=lambda s: s.range.start, default=doc.call_sites[0])
+    site = max(
+        (s for s in doc.call_sites if s.range.start <= cursor), key=lambda s: s.range.start, default=doc.call_sites[0]
+    )
     spec = session.resolve(doc, site)
     if isinstance(spec, Unresolved):
         raise ValueError(spec.reason)
@@ -400,4 +417,3 @@ def stats(ls: FxlensServer, params: Any) -> dict[str, Any]:
 def _get(value: Any, key: str) -> Any:
     """A field of custom-request params, which arrive as objects or as dicts."""
     return value[key] if isinstance(value, dict) else getattr(value, key)
-

@@ -189,7 +189,9 @@ class Session:
             await asyncio.wait(traces.values())
         self._publish(doc, resolved, {i: t.result() for i, t in traces.items()})
 
-    def _publish(self, doc: ParsedDocument, resolved: list[tuple[CallSite, ModelSpec | Unresolved]], traced: dict[int, Model]) -> None:
+    def _publish(
+        self, doc: ParsedDocument, resolved: list[tuple[CallSite, ModelSpec | Unresolved]], traced: dict[int, Model]
+    ) -> None:
         current = self.documents.get(doc.uri)
         if current is None or current.version != doc.version:
             return  # a newer version will publish its own findings
@@ -214,7 +216,10 @@ class Session:
         if supervisor is None:
             return None
         request = supervisor.node_table(
-            spec, overlays=dict(self.workspace.overlays), dependencies=self._dependencies(spec), document_key=document_key
+            spec,
+            overlays=dict(self.workspace.overlays),
+            dependencies=self._dependencies(spec),
+            document_key=document_key,
         )
         result = await self.hooks.tracing(f"Tracing {spec.display_name} (train, eval)…", request)
         self._known[spec.key()] = result

@@ -43,7 +43,11 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
             else:
                 errors.append(f"fxlens.traceTimeout must be a positive number of seconds, not {value!r}")
         elif key == "defaultInputShape":
-            if isinstance(value, list) and value and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value):
+            if (
+                isinstance(value, list)
+                and value
+                and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value)
+            ):
                 settings = replace(settings, default_input_shape=tuple(value))
             else:
                 errors.append(f"fxlens.defaultInputShape must be a list of positive integers, not {value!r}")

@@ -103,7 +103,13 @@ def main() -> None:
         limit_memory(options.memory_limit)
     write_message(
         channel_out,
-        {"type": "hello", "protocol": PROTOCOL_VERSION, "python": sys.executable, "pid": os.getpid(), "versions": versions()},
+        {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "python": sys.executable,
+            "pid": os.getpid(),
+            "versions": versions(),
+        },
     )
     problem = load_torch()
     if problem is not None:

@@ -57,7 +57,9 @@ def _build_table(
     try:
         factory, kwargs = _factory(spec, args, kwargs)
     except USER_ERRORS as error:
-        raise _Failed(problem_from_exception("import", error, is_user_file=is_user_file, context=f"importing `{spec.module}`")) from error
+        raise _Failed(
+            problem_from_exception("import", error, is_user_file=is_user_file, context=f"importing `{spec.module}`")
+        ) from error
     phase("build")
     try:
         built = build_model(factory, *args, **kwargs)
@@ -65,7 +67,9 @@ def _build_table(
     except USER_ERRORS as error:
         hint = _definitions_only_hint(importer) if isinstance(error, NameError) else ""
         raise _Failed(
-            problem_from_exception("construction", error, is_user_file=is_user_file, context=f"building {spec.display_name}", hint=hint)
+            problem_from_exception(
+                "construction", error, is_user_file=is_user_file, context=f"building {spec.display_name}", hint=hint
+            )
         ) from error
     phase("trace")
     inputs, tracer_kwargs, concrete_args = _trace_arguments(spec, built.device)
@@ -80,7 +84,9 @@ def _build_table(
     notes = [built.note, WEIGHTS_NOTE if spec.weights_requested else ""]
     if spec.example_input.origin == "default":
         notes.append(f"no example input in the file or configuration: shapes assume {_dims(spec.example_input)}")
-    notes += [f"{path} was loaded definitions-only: its other top-level statements did not run" for path in importer.scripts]
+    notes += [
+        f"{path} was loaded definitions-only: its other top-level statements did not run" for path in importer.scripts
+    ]
     return replace(
         table,
         built_on=built.device,
@@ -93,10 +99,14 @@ def _arguments(spec: ModelSpec) -> tuple[list[Any], dict[str, Any]]:
     try:
         return [ast.literal_eval(a) for a in spec.args], {k: ast.literal_eval(v) for k, v in spec.kwargs}
     except (ValueError, SyntaxError) as error:
-        raise _Failed(Problem("resolve", f"a constructor argument of {spec.display_name} is not a literal: {error}")) from error
+        raise _Failed(
+            Problem("resolve", f"a constructor argument of {spec.display_name} is not a literal: {error}")
+        ) from error
 
 
-def _factory(spec: ModelSpec, args: list[Any], kwargs: dict[str, Any]) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
+def _factory(
+    spec: ModelSpec, args: list[Any], kwargs: dict[str, Any]
+) -> tuple[Callable[..., nn.Module], dict[str, Any]]:
     """The callable to build with, and the keyword arguments that keep it from downloading weights."""
     factory = _follow(importlib.import_module(spec.module), tuple(spec.callable.split(".")))
     if spec.builder == "timm":
@@ -142,7 +152,11 @@ def _tracer_kwargs(settings: TracerSettings) -> dict[str, Any]:
         if timm_fx is not None:
             leaf_modules += list(timm_fx._leaf_modules)
             autowrap_functions += list(timm_fx._autowrap_functions)
-    for key, values in (("leaf_modules", leaf_modules), ("autowrap_functions", autowrap_functions), ("autowrap_modules", autowrap_modules)):
+    for key, values in (
+        ("leaf_modules", leaf_modules),
+        ("autowrap_functions", autowrap_functions),
+        ("autowrap_modules", autowrap_modules),
+    ):
         if values:
             kwargs[key] = [*kwargs.get(key, ()), *values]
     return kwargs

@@ -77,5 +77,5 @@ def _hint(kind: ProblemKind, error: BaseException) -> str:
     if isinstance(error, ModuleNotFoundError) and error.name:
         return f"`{error.name}` is not importable by {sys.executable}: install it there, or select the interpreter of your project"
     if isinstance(error, SystemExit):
-        return "move the sys.exit() call into a function or under `if __name__ == \"__main__\":`"
+        return 'move the sys.exit() call into a function or under `if __name__ == "__main__":`'
     return ""

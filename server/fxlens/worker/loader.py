@@ -43,17 +43,16 @@ def is_definition(statement: ast.stmt) -> bool:
     "__main__":`` blocks (an import never enters them). Not loops, calls, ``with`` blocks or
     attribute assignments.
     """
-    if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)):
+    if isinstance(
+        statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)
+    ):
         return True
     if isinstance(statement, ast.Expr):
         value = statement.value
         return (isinstance(value, ast.Constant) and isinstance(value.value, str)) or _is_fx_wrap(value)
     if isinstance(statement, (ast.Assign, ast.AnnAssign)):
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-        return (
-            all(_is_name_target(t) for t in targets)
-            and (statement.value is None or _is_simple(statement.value))
-        )
+        return all(_is_name_target(t) for t in targets) and (statement.value is None or _is_simple(statement.value))
     if isinstance(statement, ast.If):
         return _is_main_guard(statement) or all(map(is_definition, statement.body + statement.orelse))
     if isinstance(statement, ast.Try):
@@ -83,13 +82,20 @@ def _is_fx_wrap(expression: ast.expr) -> bool:
     if not isinstance(expression, ast.Call) or not all(map(_is_simple, expression.args)):
         return False
     func = expression.func
-    return (isinstance(func, ast.Name) and func.id == "wrap") or (isinstance(func, ast.Attribute) and func.attr == "wrap")
+    return (isinstance(func, ast.Name) and func.id == "wrap") or (
+        isinstance(func, ast.Attribute) and func.attr == "wrap"
+    )
 
 
 def _is_main_guard(statement: ast.If) -> bool:
     """``if __name__ == "__main__":`` (either operand order) without an ``else``."""
     test = statement.test
-    if statement.orelse or not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+    if (
+        statement.orelse
+        or not isinstance(test, ast.Compare)
+        or len(test.ops) != 1
+        or not isinstance(test.ops[0], ast.Eq)
+    ):
         return False
     operands = {ast.dump(test.left), ast.dump(test.comparators[0])}
     return operands == {ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
@@ -121,9 +127,7 @@ def _reads(statement: ast.stmt) -> set[str]:
     if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
         return set()
     lambdas = {id(n) for lam in ast.walk(statement.value) if isinstance(lam, ast.Lambda) for n in ast.walk(lam.body)}
-    return {
-        n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name) and id(n) not in lambdas
-    }
+    return {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name) and id(n) not in lambdas}
 
 
 def _binds(statement: ast.stmt) -> set[str]:
@@ -134,9 +138,7 @@ def _binds(statement: ast.stmt) -> set[str]:
             names.add(node.id)
         elif isinstance(node, ast.alias):
             names.add(node.asname or node.name.split(".")[0])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or (isinstance(node, ast.ExceptHandler) and node.name):
             names.add(node.name)
     return names
 
@@ -156,7 +158,7 @@ class _WorkspaceLoader(importlib.abc.SourceLoader):
         overlay = self.importer.overlays.get(path)
         return overlay.encode() if overlay is not None else Path(path).read_bytes()
 
-    def get_code(self, fullname: str):  # noqa: ANN201 - a code object
+    def get_code(self, fullname: str):
         source = self.get_data(self.path).decode()
         tree = ast.parse(source, filename=self.path)
         tree, is_script = definitions_only(tree)
@@ -189,7 +191,7 @@ class WorkspaceImporter(importlib.abc.MetaPathFinder):
             for root in self.roots
         )
 
-    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None):  # noqa: ANN201
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None):
         found = importlib.machinery.PathFinder.find_spec(fullname, path)
         if found is None or not found.has_location or not (found.origin or "").endswith(".py"):
             return found

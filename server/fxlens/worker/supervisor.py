@@ -363,8 +363,13 @@ class Supervisor:
         try:
             worker = await self._spawn()
         except OSError as error:
-            return self._fail(Problem("import", f"cannot start the worker with {self.interpreter}: {error}",
-                                      hint="select an existing Python interpreter (with torch) for fxlens"))
+            return self._fail(
+                Problem(
+                    "import",
+                    f"cannot start the worker with {self.interpreter}: {error}",
+                    hint="select an existing Python interpreter (with torch) for fxlens",
+                )
+            )
         try:
             hello = await asyncio.wait_for(protocol.receive(worker.reader), self.start_timeout)
             self._versions = hello["versions"]

@@ -84,5 +84,5 @@ class CallSite:
         return to_json(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "CallSite":
+    def from_json(cls, data: dict) -> CallSite:
         return from_json(cls, data)

@@ -33,8 +33,13 @@ FunctionName = Literal["create_feature_extractor", "get_graph_node_names"]
 FUNCTIONS: tuple[FunctionName, ...] = ("create_feature_extractor", "get_graph_node_names")
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "create_feature_extractor": (
-        "model", "return_nodes", "train_return_nodes", "eval_return_nodes",
-        "tracer_kwargs", "suppress_diff_warning", "concrete_args",
+        "model",
+        "return_nodes",
+        "train_return_nodes",
+        "eval_return_nodes",
+        "tracer_kwargs",
+        "suppress_diff_warning",
+        "concrete_args",
     ),
     "get_graph_node_names": ("model", "tracer_kwargs", "suppress_diff_warning", "concrete_args"),
 }
@@ -67,7 +72,9 @@ class FoundSite(NamedTuple):
     key: Hashable
 
 
-def find_call_sites(syntax: Syntax, symbols: Symbols, known: Mapping[Hashable, CallSite] | None = None) -> list[FoundSite]:
+def find_call_sites(
+    syntax: Syntax, symbols: Symbols, known: Mapping[Hashable, CallSite] | None = None
+) -> list[FoundSite]:
     """Every recognised call, in source order, with its tree node and key.
 
     ``known`` maps the keys of an earlier version's sites to those sites: a call whose key is there
@@ -145,9 +152,7 @@ def _call_site(syntax: Syntax, call: Node, found: tuple[str, Library]) -> CallSi
     name, library = found
     given = call_arguments(syntax, call, PARAMETERS[name])
     model = given.get("model")
-    node_arguments = tuple(
-        _node_argument(syntax, kind, *given[kind]) for kind in NODE_ARG_KINDS if kind in given
-    )
+    node_arguments = tuple(_node_argument(syntax, kind, *given[kind]) for kind in NODE_ARG_KINDS if kind in given)
     tracer_kwargs = given.get("tracer_kwargs")
     concrete_args = given.get("concrete_args")
     suppress = given.get("suppress_diff_warning")

@@ -118,11 +118,15 @@ def _shapes(value: Any, where: str, errors: list[ConfigError]) -> tuple[tuple[in
     """``[1, 3, 224, 224]`` (one input) or ``[[1, 3, 224, 224], [1, 10]]`` (several)."""
     shapes = value if isinstance(value, list) and value and all(isinstance(v, list) for v in value) else [value]
     if all(
-        isinstance(shape, list) and shape and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+        isinstance(shape, list)
+        and shape
+        and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
         for shape in shapes
     ):
         return tuple(tuple(shape) for shape in shapes)
-    errors.append(ConfigError(where, "must be a list of positive integers, e.g. [1, 3, 224, 224], or a list of such lists"))
+    errors.append(
+        ConfigError(where, "must be a list of positive integers, e.g. [1, 3, 224, 224], or a list of such lists")
+    )
     return None
 
 
@@ -151,17 +155,25 @@ def _override(settings: dict[str, Any], where: str, errors: list[ConfigError]) -
             if isinstance(value, list) and all(_literal(v) for v in value):
                 values["args"] = tuple(repr(v) for v in value)
             else:
-                errors.append(ConfigError(here, "must be a list of constructor arguments (numbers, strings, booleans, lists, tables)"))
+                errors.append(
+                    ConfigError(
+                        here, "must be a list of constructor arguments (numbers, strings, booleans, lists, tables)"
+                    )
+                )
         elif key == "kwargs":
             if isinstance(value, dict) and all(_literal(v) for v in value.values()):
                 values["kwargs"] = tuple((k, repr(v)) for k, v in value.items())
             else:
-                errors.append(ConfigError(here, "must be a table of constructor keyword arguments, e.g. { width = 32 }"))
+                errors.append(
+                    ConfigError(here, "must be a table of constructor keyword arguments, e.g. { width = 32 }")
+                )
         elif key == "leaf_modules":
             if isinstance(value, list) and all(isinstance(v, str) and _QUALIFIED.fullmatch(v) for v in value):
                 values["leaf_modules"] = tuple(value)
             else:
-                errors.append(ConfigError(here, 'must be a list of "module:Class" strings, e.g. ["mypkg.blocks:Block"]'))
+                errors.append(
+                    ConfigError(here, 'must be a list of "module:Class" strings, e.g. ["mypkg.blocks:Block"]')
+                )
         else:
             errors.append(ConfigError(here, _unknown(raw_key, ("input-shape", "args", "kwargs", "leaf-modules"))))
     return ModelOverride(**{k: v for k, v in values.items() if v is not None})

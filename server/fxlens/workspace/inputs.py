@@ -110,7 +110,12 @@ def _factory(syntax: Syntax, symbols: Symbols, node: Node, depth: int = 0) -> No
         return None
     if function.type == "attribute":
         obj, attribute = function.child_by_field_name("object"), function.child_by_field_name("attribute")
-        if obj is not None and attribute is not None and obj.type == "call" and syntax.text(attribute) in ("to", "float", "cpu", "cuda", "requires_grad_"):
+        if (
+            obj is not None
+            and attribute is not None
+            and obj.type == "call"
+            and syntax.text(attribute) in ("to", "float", "cpu", "cuda", "requires_grad_")
+        ):
             return _factory(syntax, symbols, obj, depth + 1)
     qualified = symbols.qualify(syntax.text(function), node.start_byte, module="__main__")
     return node if qualified in TENSOR_FACTORIES else None

@@ -217,12 +217,7 @@ class _Scanner:
 
 
 def _needs_value(bracket: _Bracket) -> bool:
-    return (
-        bracket.char == "{"
-        and bracket.colon_seen
-        and bracket.item_nonempty
-        and not bracket.item_has_colon
-    )
+    return bracket.char == "{" and bracket.colon_seen and bracket.item_nonempty and not bracket.item_has_colon
 
 
 def _indent(line: str) -> int:

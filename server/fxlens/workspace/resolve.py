@@ -285,7 +285,9 @@ class _Resolver:
         dotted = place.text(function)
         qualified = place.qualify(dotted, node) if function.type in ("identifier", "attribute") else None
         if qualified is None:
-            if function.type in ("identifier", "attribute") and find_binding(place.doc.syntax, dotted.split(".")[0], node):
+            if function.type in ("identifier", "attribute") and find_binding(
+                place.doc.syntax, dotted.split(".")[0], node
+            ):
                 raise _Fail(f"`{dotted}` is a variable, not a model class or builder fxlens can follow", function)
             raise _Fail(f"`{dotted}` is not imported or defined; fxlens cannot tell what it builds", function)
         args, kwargs, weights, problems = self._arguments(place, arguments)
@@ -301,8 +303,16 @@ class _Resolver:
             return _Model("timm", "timm", "create_model", model_name, args, kwargs, **found)
         if qualified.startswith("timm.models."):
             problems = tuple(_Fail(p.reason, p.node, p.slot + 1) if isinstance(p.slot, int) else p for p in problems)
-            return _Model("timm", "timm", "create_model", callable_name, (repr(callable_name), *args), kwargs,
-                          weights_requested=weights, unreadable=problems)
+            return _Model(
+                "timm",
+                "timm",
+                "create_model",
+                callable_name,
+                (repr(callable_name), *args),
+                kwargs,
+                weights_requested=weights,
+                unreadable=problems,
+            )
         definition = self._locate(qualified, depth, place)
         if definition is None or definition.kind not in ("class", "def"):
             package = qualified.split(".")[0]
@@ -314,9 +324,13 @@ class _Resolver:
         model = self._workspace_model(definition, args, kwargs)
         return replace(model, weights_requested=weights, unreadable=problems)
 
-    def _workspace_model(self, definition: _Definition, args: tuple[str, ...], kwargs: tuple[tuple[str, str], ...]) -> _Model:
+    def _workspace_model(
+        self, definition: _Definition, args: tuple[str, ...], kwargs: tuple[tuple[str, str], ...]
+    ) -> _Model:
         place = definition.place
-        return _Model("workspace", place.module, definition.qualname, definition.qualname, args, kwargs, file=place.file)
+        return _Model(
+            "workspace", place.module, definition.qualname, definition.qualname, args, kwargs, file=place.file
+        )
 
     def _arguments(
         self, place: _Place, arguments: Node
@@ -334,7 +348,9 @@ class _Resolver:
             if argument.type == "comment":
                 continue
             if argument.type in ("list_splat", "dictionary_splat"):
-                problems.append(_Fail(f"`{place.text(argument)}`: write the constructor arguments out one by one", argument))
+                problems.append(
+                    _Fail(f"`{place.text(argument)}`: write the constructor arguments out one by one", argument)
+                )
                 continue
             slot: int | str = len(args)
             value: Node | None = argument
@@ -347,7 +363,9 @@ class _Resolver:
                     weights = weights or place.text(value) not in ("None", "False")
                     continue
             try:
-                text = self._literal(place, value, f"argument `{slot}`" if isinstance(slot, str) else f"argument {slot + 1}")
+                text = self._literal(
+                    place, value, f"argument `{slot}`" if isinstance(slot, str) else f"argument {slot + 1}"
+                )
             except _Fail as failure:
                 problems.append(_Fail(failure.reason, failure.node, slot))
                 text = ""
@@ -363,7 +381,9 @@ class _Resolver:
         except NotLiteral as exc:
             text = place.text(node)
             detail = "" if str(exc).startswith(f"`{text}`") else f" ({exc})"
-            raise _Fail(f"{what} `{text}` is not a literal or a module-level constant{detail}; write its value", node) from exc
+            raise _Fail(
+                f"{what} `{text}` is not a literal or a module-level constant{detail}; write its value", node
+            ) from exc
 
     def _value(self, place: _Place, node: Node, depth: int) -> Any:
         """The literal value of an expression node, following names to constants (raises NotLiteral)."""
@@ -400,9 +420,8 @@ class _Resolver:
             args = override.args if override.args is not None else args
             kwargs.update(override.kwargs)
         for problem in model.unreadable:
-            supplied = (
-                override is not None
-                and (override.args is not None if isinstance(problem.slot, int) else problem.slot in dict(override.kwargs))
+            supplied = override is not None and (
+                override.args is not None if isinstance(problem.slot, int) else problem.slot in dict(override.kwargs)
             )
             if not supplied:
                 key = f"{model.module}:{model.callable}" if model.builder == "workspace" else model.name
@@ -417,7 +436,9 @@ class _Resolver:
             return InputSpec(shapes=self.config.input_shapes, origin="config")
         return InputSpec()
 
-    def _tracer(self, place: _Place, site: CallSite, given: tuple[Node, bool] | None, override: ModelOverride | None) -> TracerSettings:
+    def _tracer(
+        self, place: _Place, site: CallSite, given: tuple[Node, bool] | None, override: ModelOverride | None
+    ) -> TracerSettings:
         leaf: list[str] = list(override.leaf_modules) if override is not None else []
         autowrap_modules: list[str] = []
         autowrap_functions: list[str] = []
@@ -427,7 +448,7 @@ class _Resolver:
             binding = find_binding(place.doc.syntax, place.text(node), node)
             node = binding.value if binding is not None and binding.form == "value" else node
         if node is not None and node.type != "dictionary":
-            raise _Fail("`tracer_kwargs` must be a dict display such as {\"leaf_modules\": [MyBlock]}", node)
+            raise _Fail('`tracer_kwargs` must be a dict display such as {"leaf_modules": [MyBlock]}', node)
         for pair in node.named_children if node is not None else ():
             key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
             if pair.type != "pair" or key is None or value is None:
@@ -476,7 +497,9 @@ def _items(place: _Place, node: Node) -> list[Node]:
     return [item for item in node.named_children if item.type != "comment"]
 
 
-def _model_name(args: tuple[str, ...], kwargs: tuple[tuple[str, str], ...], keys: tuple[str, ...], dotted: str, node: Node) -> str:
+def _model_name(
+    args: tuple[str, ...], kwargs: tuple[tuple[str, str], ...], keys: tuple[str, ...], dotted: str, node: Node
+) -> str:
     text = args[0] if args else next((v for k, v in kwargs if k in keys), "")
     try:
         name = ast.literal_eval(text) if text else None
@@ -490,7 +513,9 @@ def _model_name(args: tuple[str, ...], kwargs: tuple[tuple[str, str], ...], keys
 def _display(model: _Model) -> str:
     arguments = [*model.args, *(f"{k}={v}" for k, v in model.kwargs)]
     if model.builder != "workspace" and model.callable in ("get_model", "create_model"):
-        arguments = arguments[1:] if model.args else [a for a in arguments if not a.startswith(("name=", "model_name="))]
+        arguments = (
+            arguments[1:] if model.args else [a for a in arguments if not a.startswith(("name=", "model_name="))]
+        )
     text = f"{model.name}({', '.join(arguments)})" if arguments or model.attributes else model.name
     return "".join([text, *(f"[{a}]" if a.isdigit() else f".{a}" for a in model.attributes)])
 
@@ -508,7 +533,11 @@ def _belongs(doc: ParsedDocument, node: Node) -> bool:
 def _nested_class(place: _Place, node: Node | None, name: str) -> Node | None:
     body = node.child_by_field_name("body") if node is not None and node.type == "class_definition" else None
     for statement in body.named_children if body is not None else ():
-        statement = statement.child_by_field_name("definition") or statement if statement.type == "decorated_definition" else statement
+        statement = (
+            statement.child_by_field_name("definition") or statement
+            if statement.type == "decorated_definition"
+            else statement
+        )
         target = statement.child_by_field_name("name")
         if statement.type == "class_definition" and target is not None and place.text(target) == name:
             return statement

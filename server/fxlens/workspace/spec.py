@@ -80,7 +80,7 @@ class ModelSpec:
         return to_json(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "ModelSpec":
+    def from_json(cls, data: dict) -> ModelSpec:
         return from_json(cls, data)
 
 

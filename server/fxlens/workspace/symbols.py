@@ -15,8 +15,15 @@ BindingKind = Literal["import", "def", "class", "assign"]
 _FUNCTION_TYPES = frozenset({"function_definition", "lambda"})
 _NESTED_BLOCK_TYPES = frozenset(
     {
-        "if_statement", "else_clause", "elif_clause", "try_statement", "except_clause",
-        "finally_clause", "with_statement", "block", "decorated_definition",
+        "if_statement",
+        "else_clause",
+        "elif_clause",
+        "try_statement",
+        "except_clause",
+        "finally_clause",
+        "with_statement",
+        "block",
+        "decorated_definition",
     }
 )
 
@@ -180,8 +187,10 @@ def _import_bindings(node: Node, scope: tuple[int, int]) -> list[Binding]:
 def _imported_modules(node: Node) -> list[tuple[str, int]]:
     """The modules an import statement may load: ``from m import x`` may load ``m`` and ``m.x``."""
     if node.type == "import_statement":
-        names = [item.child_by_field_name("name") if item.type == "aliased_import" else item
-                 for item in node.children_by_field_name("name")]
+        names = [
+            item.child_by_field_name("name") if item.type == "aliased_import" else item
+            for item in node.children_by_field_name("name")
+        ]
         return [(_text(n), 0) for n in names if n is not None]
     module_node = node.child_by_field_name("module_name")
     if module_node is None:

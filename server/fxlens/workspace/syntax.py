@@ -45,8 +45,7 @@ class Syntax:
             return False
         rng = self.range(node)
         return any(
-            rng.start <= ins.position <= rng.end
-            and self.parsed.offset(self._repaired(ins.position)) < node.end_byte
+            rng.start <= ins.position <= rng.end and self.parsed.offset(self._repaired(ins.position)) < node.end_byte
             for ins in self.repair.insertions
         )
 

@@ -83,9 +83,7 @@ class LineIndex:
         if start.line == end.line:
             return self.lines[start.line][start.column : end.column]
         middle = self.lines[start.line + 1 : end.line]
-        return "\n".join(
-            [self.lines[start.line][start.column :], *middle, self.lines[end.line][: end.column]]
-        )
+        return "\n".join([self.lines[start.line][start.column :], *middle, self.lines[end.line][: end.column]])
 
 
 def byte_point_after(start: tuple[int, int], inserted: bytes) -> tuple[int, int]:
