@@ -13,8 +13,8 @@ from fxlens.lint import Finding, Model, lint_call_site
 from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.modules import Workspace, workspace_dependencies
 from fxlens.workspace.parse import ParsedDocument, parse_document
-from fxlens.workspace.resolve import Unresolved, resolve_model
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.resolve import resolve_model
+from fxlens.workspace.spec import ModelSpec, Unresolved
 
 TraceFn = Callable[[ModelSpec, list[str]], Awaitable[Model]]  # (spec, dependencies) -> table or problem
 

@@ -17,7 +17,7 @@ from typing import Literal
 from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable, Problem, SourceLocation
 from fxlens.selection import argument_error, query_is_present, query_pattern, select_outputs
 from fxlens.workspace.callsite import CallSite, NodeArgKind, NodeArgument, NodeQuery, Position, Range
-from fxlens.workspace.resolve import Unresolved
+from fxlens.workspace.spec import Unresolved
 
 Severity = Literal["error", "warning", "information", "hint"]
 Model = NodeTable | Problem | Unresolved | None  # None: not traced (yet); only static rules run

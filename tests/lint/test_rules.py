@@ -6,7 +6,7 @@ import pytest
 from fxlens.lint import RULES, Finding, lint_call_site
 from fxlens.nodes import NodeTable, Problem, SourceLocation
 from fxlens.workspace.parse import parse_document
-from fxlens.workspace.resolve import Unresolved
+from fxlens.workspace.spec import Unresolved
 
 torchvision = pytest.importorskip("torchvision", reason="the rules are checked on torchvision's models")
 from fxlens.fx import build_model, node_table  # noqa: E402

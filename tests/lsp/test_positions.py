@@ -6,7 +6,7 @@ from fxlens.lsp.positions import Positions
 from fxlens.workspace.callsite import Position
 from lsprotocol import types
 
-LINES = ['x = "😋é"  # ok', 'model = resnet18()', '']
+LINES = ['x = "😋é"  # ok', "model = resnet18()", ""]
 
 
 def test_the_empty_line_after_a_final_newline_is_a_real_line() -> None:

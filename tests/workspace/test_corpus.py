@@ -14,7 +14,8 @@ import pytest
 from fxlens.workspace.callsite import CallSite, Position
 from fxlens.workspace.config import FxlensConfig, ModelOverride
 from fxlens.workspace.parse import cursor_context, parse_document
-from fxlens.workspace.resolve import Unresolved, resolve_model
+from fxlens.workspace.resolve import resolve_model
+from fxlens.workspace.spec import Unresolved
 
 CURSOR = "‸"
 TV = "from torchvision.models.feature_extraction import create_feature_extractor, get_graph_node_names\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fxlens.workspace.modules import Workspace, workspace_dependencies
 from fxlens.workspace.parse import parse_document
-from fxlens.workspace.resolve import Unresolved, resolve_model
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.resolve import resolve_model
+from fxlens.workspace.spec import ModelSpec, Unresolved
 
 TV = "from torchvision.models.feature_extraction import create_feature_extractor\n"
 

@@ -28,7 +28,7 @@ from fxlens.nodes import NodeTable, Problem
 from fxlens.render import as_markdown
 from fxlens.workspace.config import ConfigError
 from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context
-from fxlens.workspace.resolve import Unresolved
+from fxlens.workspace.spec import Unresolved
 from fxlens.workspace.text import LineIndex, TextChange
 
 logger = logging.getLogger("fxlens.lsp")

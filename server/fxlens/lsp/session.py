@@ -22,8 +22,8 @@ from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.config import ConfigError, load_config
 from fxlens.workspace.modules import Workspace, path_of, workspace_dependencies
 from fxlens.workspace.parse import ParsedDocument, parse_document
-from fxlens.workspace.resolve import Unresolved, resolve_model
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.resolve import resolve_model
+from fxlens.workspace.spec import ModelSpec, Unresolved
 from fxlens.workspace.text import TextChange
 
 logger = logging.getLogger("fxlens.lsp")

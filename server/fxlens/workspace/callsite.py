@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fxlens.jsondata import from_json, to_json
-from fxlens.workspace.spec import Library
+
+Library = Literal["torchvision", "timm", "fxlens"]  # whose feature-extraction function a call uses
 
 NodeArgKind = Literal["return_nodes", "train_return_nodes", "eval_return_nodes"]
 NODE_ARG_KINDS: tuple[NodeArgKind, ...] = ("return_nodes", "train_return_nodes", "eval_return_nodes")

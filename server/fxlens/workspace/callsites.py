@@ -18,6 +18,7 @@ from tree_sitter import Node
 from fxlens.workspace.callsite import (
     NODE_ARG_KINDS,
     CallSite,
+    Library,
     NodeArgKind,
     NodeArgument,
     NodeQuery,
@@ -25,7 +26,6 @@ from fxlens.workspace.callsite import (
     StringLiteral,
 )
 from fxlens.workspace.scopes import find_binding
-from fxlens.workspace.spec import Library
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from tree_sitter import Node
 
-from fxlens.workspace.callsite import CallSite, Range
+from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.callsites import PARAMETERS, call_arguments
 from fxlens.workspace.config import FxlensConfig, ModelOverride
 from fxlens.workspace.inputs import file_input
@@ -26,21 +26,13 @@ from fxlens.workspace.literals import NotLiteral, evaluate, literal_text
 from fxlens.workspace.modules import Workspace, path_of
 from fxlens.workspace.parse import ParsedDocument
 from fxlens.workspace.scopes import find_binding
-from fxlens.workspace.spec import Builder, InputSpec, ModelSpec, TracerSettings
+from fxlens.workspace.spec import Builder, InputSpec, ModelSpec, TracerSettings, Unresolved
 
 WEIGHT_ARGUMENTS = frozenset({"weights", "weights_backbone", "pretrained", "pretrained_backbone"})
 MODEL_METHODS = frozenset(
     {"eval", "train", "to", "cpu", "cuda", "float", "double", "half", "bfloat16", "requires_grad_", "to_empty"}
 )
 _MAX_DEPTH = 24
-
-
-@dataclass(frozen=True)
-class Unresolved:
-    """Why the model of a call could not be determined statically, and where."""
-
-    reason: str
-    range: Range
 
 
 class _Fail(Exception):

@@ -15,9 +15,9 @@ from typing import Literal
 
 from fxlens.jsondata import from_json, to_json
 from fxlens.nodes import SourceLocation
+from fxlens.workspace.callsite import Library, Range
 
 Builder = Literal["torchvision", "timm", "workspace"]
-Library = Literal["torchvision", "timm", "fxlens"]
 
 DEFAULT_INPUT_SHAPE: tuple[int, ...] = (1, 3, 224, 224)
 
@@ -91,3 +91,11 @@ def script_folder(file: str | None) -> list[Path]:
         return []
     folder = Path(file).parent
     return [] if (folder / "__init__.py").is_file() else [folder]
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Why the model of a call could not be determined statically, and where."""
+
+    reason: str
+    range: Range
