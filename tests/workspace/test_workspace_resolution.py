@@ -217,4 +217,25 @@ def test_a_module_changed_on_disk_after_resolving_through_it_is_read_again(root:
     (root / "pkg/__init__.py").write_text("from .blocks import Block as MyNet\n")
     second = resolve_model(doc, doc.call_sites[0], workspace)
     assert isinstance(second, ModelSpec) and (second.module, second.callable) == ("pkg.blocks", "Block")
-    assert set(workspace.overlays) == {str(root / "train.py")}  # only the editor's document
+    assert workspace.overlays == {}  # resolving reads the workspace; it froze no file as an overlay
+
+
+def test_resolving_leaves_the_workspace_as_it_was(root: Path) -> None:
+    """An unsaved document is seen by its own resolution, but resolving it adds it to nothing."""
+    workspace = Workspace(root)
+    text = TV + "import torch.nn as nn\nclass Local(nn.Module):\n    pass\ncreate_feature_extractor(Local(), ['x'])\n"
+    doc = parse_document(str(root / "never_saved.py"), text, 1)
+    spec = resolve_model(doc, doc.call_sites[0], workspace)
+    assert isinstance(spec, ModelSpec) and (spec.module, spec.callable) == ("never_saved", "Local")
+    assert workspace.overlays == {}
+    assert workspace.module_file("never_saved") is None
+    assert workspace.document(str(root / "never_saved.py")) is None
+
+
+def test_an_open_document_added_to_the_workspace_is_seen_by_other_files(root: Path) -> None:
+    workspace = Workspace(root)
+    workspace.add(parse_document(str(root / "unsaved.py"), "import torch.nn as nn\nclass Net(nn.Module):\n    pass\n"))
+    text = TV + "from unsaved import Net\ncreate_feature_extractor(Net(), ['x'])\n"
+    doc = parse_document(str(root / "train.py"), text, 1)
+    spec = resolve_model(doc, doc.call_sites[0], workspace)
+    assert isinstance(spec, ModelSpec) and (spec.module, spec.file) == ("unsaved", str(root / "unsaved.py"))

@@ -70,12 +70,13 @@ class Workspace:
             cached = self._documents[path] = parse_document(path, text)
         return cached
 
-    def module_file(self, module: str, importer: str | None = None) -> str | None:
+    def module_file(self, module: str, importer: str | None = None, pinned: str | None = None) -> str | None:
         """The workspace file defining ``module`` (``a/b.py`` or ``a/b/__init__.py``), if any.
 
         Imported from ``importer``, a file whose folder is not a package, the folder is searched
         first: running a script puts its folder on ``sys.path`` (``scripts/train.py`` importing
-        ``model`` gets ``scripts/model.py``).
+        ``model`` gets ``scripts/model.py``). ``pinned`` is a file that counts as existing (a
+        document being resolved, perhaps never saved).
         """
         if not module:
             return None
@@ -83,8 +84,10 @@ class Workspace:
         for root in [*script_folder(importer), *self._roots]:
             for candidate in (root / relative.with_suffix(".py"), root / relative / "__init__.py"):
                 path = str(candidate)
-                if path in self.overlays or candidate.is_file():
+                if path == pinned or path in self.overlays or candidate.is_file():
                     return path
+        if pinned is not None and self.module_name(pinned)[0] == module:
+            return pinned
         return self._extra.get(module)
 
     def module_name(self, path: str) -> tuple[str, bool]:
@@ -98,16 +101,42 @@ class Workspace:
                 return ".".join(parts), False
         return file.stem, False
 
-    def split(self, qualified: str, importer: str | None = None) -> tuple[str, str, str] | None:
+    def split(
+        self, qualified: str, importer: str | None = None, pinned: str | None = None
+    ) -> tuple[str, str, str] | None:
         """(module, attribute path, file) for the longest prefix of ``qualified`` that is a workspace
-        module, as imported from the file ``importer``."""
+        module, as imported from the file ``importer`` (``pinned`` as in ``module_file``)."""
         parts = qualified.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
-            file = self.module_file(module, importer)
+            file = self.module_file(module, importer, pinned)
             if file is not None:
                 return module, ".".join(parts[cut:]), file
         return None
+
+    def view(self, doc: ParsedDocument) -> WorkspaceView:
+        """The workspace as seen while resolving ``doc``: its text first, nothing changed."""
+        return WorkspaceView(self, doc)
+
+
+class WorkspaceView:
+    """A workspace with one document layered on top, read-only: resolving a document must not
+    change what other documents see (only ``Workspace.add``, the editor's open, does that)."""
+
+    def __init__(self, workspace: Workspace, doc: ParsedDocument) -> None:
+        self.workspace = workspace
+        self.doc = doc
+        self.path = path_of(doc.uri)
+
+    def document(self, path: str) -> ParsedDocument | None:
+        """The parsed file; the layered document for its own path."""
+        return self.doc if path == self.path else self.workspace.document(path)
+
+    def module_name(self, path: str) -> tuple[str, bool]:
+        return self.workspace.module_name(path)
+
+    def split(self, qualified: str, importer: str | None = None) -> tuple[str, str, str] | None:
+        return self.workspace.split(qualified, importer, self.path)
 
 
 def workspace_dependencies(

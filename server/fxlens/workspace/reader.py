@@ -1,0 +1,139 @@
+"""Reading definitions and constants across the workspace, from a position in one of its files.
+
+A ``Reader`` answers, without changing the workspace: which workspace definition an absolute
+dotted name refers to (through imports and package re-exports), and the literal value of an
+expression (names followed to constants in the same scope, the module, or another module).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tree_sitter import Node
+
+from fxlens.workspace.construction import CannotResolve
+from fxlens.workspace.literals import NotLiteral, evaluate, literal_text
+from fxlens.workspace.modules import WorkspaceView, path_of
+from fxlens.workspace.parse import ParsedDocument
+from fxlens.workspace.scopes import find_binding
+
+MAX_DEPTH = 24  # how many names, imports or expressions a chain may go through
+
+
+@dataclass(frozen=True)
+class Place:
+    """A parsed module being read: the document and its module name."""
+
+    doc: ParsedDocument
+    module: str
+    is_package: bool
+    file: str
+
+    def text(self, node: Node) -> str:
+        return self.doc.syntax.text(node)
+
+    def qualify(self, dotted: str, at: Node | None) -> str | None:
+        offset = at.start_byte if at is not None else None
+        return self.doc.symbols.qualify(dotted, offset, self.module, self.is_package)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A top-level (or nested class) definition of a workspace module."""
+
+    place: Place
+    kind: Literal["class", "def", "assign", "import"]
+    node: Node | None
+    qualname: str
+
+
+class Reader:
+    """Definitions and literal values as seen from the files of one workspace view."""
+
+    def __init__(self, view: WorkspaceView) -> None:
+        self.view = view
+
+    def place(self, doc: ParsedDocument) -> Place:
+        file = path_of(doc.uri)
+        module, is_package = self.view.module_name(file)
+        return Place(doc, module, is_package, file)
+
+    def locate(self, qualified: str, importer: Place, depth: int = 0) -> Definition | None:
+        """The workspace definition an absolute dotted name imported in ``importer`` refers to, through re-exports."""
+        if depth > MAX_DEPTH:
+            raise CannotResolve(f"`{qualified}` is imported in a cycle")
+        split = self.view.split(qualified, importer.file)
+        if split is None:
+            return None
+        _, attribute, file = split
+        doc = self.view.document(file)
+        if doc is None:
+            return None
+        place = self.place(doc)
+        head, _, rest = attribute.partition(".")
+        binding = doc.symbols.top_level(head)
+        if binding is None:
+            return None
+        if binding.kind == "import":
+            target = place.qualify(head, None)
+            return self.locate(f"{target}.{rest}" if rest else target, place, depth + 1) if target else None
+        node = binding.node
+        for inner in rest.split(".") if rest else ():
+            node = nested_class(place, node, inner)
+            if node is None:
+                return None
+        return Definition(place, binding.kind, node, attribute)
+
+    def literal(self, place: Place, node: Node, what: str) -> str:
+        """Literal source text of an expression, or ``CannotResolve`` naming ``what`` it is."""
+        try:
+            return literal_text(self.value(place, node))
+        except NotLiteral as exc:
+            text = place.text(node)
+            detail = "" if str(exc).startswith(f"`{text}`") else f" ({exc})"
+            raise CannotResolve(
+                f"{what} `{text}` is not a literal or a module-level constant{detail}; write its value", node
+            ) from exc
+
+    def value(self, place: Place, node: Node, depth: int = 0) -> Any:
+        """The literal value of an expression node, following names to constants (raises NotLiteral)."""
+        if depth > MAX_DEPTH:
+            raise NotLiteral("constants refer to each other in a cycle")
+
+        def lookup(name: str) -> Any:
+            binding = None if "." in name else find_binding(place.doc.syntax, name, node)
+            if binding is not None:
+                if binding.form != "value":
+                    raise NotLiteral(f"`{name}` is not a constant")
+                return self.value(place, binding.value, depth + 1)
+            qualified = place.qualify(name, node)
+            try:
+                definition = self.locate(qualified, place, depth) if qualified else None
+            except CannotResolve as exc:
+                raise NotLiteral(exc.reason) from exc
+            if definition is not None and definition.kind == "assign" and definition.node is not None:
+                return self.value(definition.place, definition.node, depth + 1)
+            raise NotLiteral(f"`{name}` is not a module-level constant")
+
+        try:
+            tree = ast.parse(place.text(node).strip(), mode="eval")
+        except SyntaxError as exc:
+            raise NotLiteral("not an expression") from exc
+        return evaluate(tree.body, lookup)
+
+
+def nested_class(place: Place, node: Node | None, name: str) -> Node | None:
+    """The class ``name`` defined directly in the body of class ``node``."""
+    body = node.child_by_field_name("body") if node is not None and node.type == "class_definition" else None
+    for statement in body.named_children if body is not None else ():
+        statement = (
+            statement.child_by_field_name("definition") or statement
+            if statement.type == "decorated_definition"
+            else statement
+        )
+        target = statement.child_by_field_name("name")
+        if statement.type == "class_definition" and target is not None and place.text(target) == name:
+            return statement
+    return None
