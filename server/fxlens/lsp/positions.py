@@ -21,7 +21,7 @@ def _units(char: str, encoding: str) -> int:
     if encoding == types.PositionEncodingKind.Utf32:
         return 1
     if encoding == types.PositionEncodingKind.Utf8:
-        return len(char.encode("utf-8"))
+        return len(char.encode("utf-8", "surrogatepass"))  # a lone surrogate: 3, as U+FFFD
     return 2 if ord(char) > 0xFFFF else 1
 
 

@@ -22,7 +22,7 @@ from fxlens.workspace.callsites import find_call_sites
 from fxlens.workspace.repair import repair
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
-from fxlens.workspace.text import LineIndex, TextChange, byte_point_after
+from fxlens.workspace.text import LineIndex, TextChange, byte_point_after, utf8
 
 PYTHON = Language(tree_sitter_python.language())
 _PARSER = Parser(PYTHON)
@@ -58,7 +58,7 @@ class ParsedDocument:
             lines = LineIndex(text)
             start, end = lines.clamp(change.range.start), lines.clamp(change.range.end)
             start_byte, old_end_byte = lines.offset(start), lines.offset(end)
-            inserted = change.text.encode("utf-8")
+            inserted = utf8(change.text)
             if tree is not None:
                 start_point = lines.point(start)
                 tree.edit(
@@ -84,7 +84,7 @@ def parse_document(uri: str, text: str, version: int = 0) -> ParsedDocument:
 
 def _build(uri: str, text: str, version: int, edited: Tree | None, previous: ParsedDocument | None) -> ParsedDocument:
     lines = LineIndex(text)
-    source = text.encode("utf-8")
+    source = lines.source
     tree = _PARSER.parse(source, edited) if edited is not None else _PARSER.parse(source)
     syntax = Syntax(tree, lines)
     if tree.root_node.has_error:

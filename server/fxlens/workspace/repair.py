@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 from fxlens.workspace.callsite import Position
 
+# Total: ``newline``, ``space`` (any other whitespace), ``name`` (word characters) and ``op`` (neither)
+# together match every character, so any text tokenizes.
 _TOKEN = re.compile(
     r"""
     (?P<newline>\n)
-  | (?P<space>[ \t\f\r]+)
+  | (?P<space>[^\S\n]+)
   | (?P<comment>\#[^\n]*)
   | (?P<continuation>\\\n)
   | (?P<string>(?:[rRbBuUfF]{1,2})?(?:'''|\"\"\"|'|\"))
@@ -39,6 +41,7 @@ _STRING_BODY = {
     "'''": re.compile(r"(?:\\[\s\S]|'(?!'')|[^\\'])*"),
 }
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
+_ORIGIN = Position(0, 0)
 _KEYWORD_OPERATORS = frozenset({"and", "or", "not", "in", "is", "if", "else", "lambda", "await"})
 
 
@@ -90,7 +93,7 @@ class _Scanner:
     inserted: list[Insertion] = field(default_factory=list)
     stack: list[_Bracket] = field(default_factory=list)
     last_kind: str = "open"  # kind of the last significant token
-    last_end: Position = Position(0, 0)
+    last_end: Position = _ORIGIN
     logical_indent: int = 0
 
     def run(self) -> None:
@@ -102,7 +105,7 @@ class _Scanner:
         at = 0
         while at < len(text):
             match = _TOKEN.match(text, at)
-            assert match is not None  # the final alternative matches any non-space character
+            assert match is not None  # the pattern is total (see ``_TOKEN``)
             kind, value = str(match.lastgroup), match.group()
             at = match.end()
             line = bisect.bisect_right(starts, match.start()) - 1

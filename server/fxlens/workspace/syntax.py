@@ -20,7 +20,7 @@ class Syntax:
         self.tree = tree
         self.parsed = parsed
         self.repair = repair
-        self.source = parsed.text.encode("utf-8")
+        self.source = parsed.source
 
     @property
     def root(self) -> Node:

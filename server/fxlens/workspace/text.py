@@ -6,10 +6,42 @@ the two for one text, touching only the lines it is asked about (ASCII lines con
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 from itertools import accumulate
 
 from fxlens.workspace.callsite import Position, Range
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def readable(text: str) -> str:
+    """``text`` with each lone surrogate (which UTF-8 cannot encode) replaced by U+FFFD.
+
+    Both take one code point and one UTF-16 unit, so every position in the text stays put.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(REPLACEMENT, text)
+    return text
+
+
+def first_unreadable(text: str) -> int | None:
+    """The code-point offset of the first lone surrogate in ``text`` (read as U+FFFD), or None."""
+    if text.isascii():
+        return None
+    found = _LONE_SURROGATE.search(text)
+    return found.start() if found else None
+
+
+def utf8(text: str) -> bytes:
+    """The UTF-8 bytes fxlens parses for ``text``: lone surrogates become U+FFFD (three bytes each)."""
+    return readable(text).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -25,17 +57,20 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = text.split("\n")
+        self.lines = readable(text).split("\n")
         self._byte_starts: list[int] | None = None
+        self._starts: list[int] | None = None
+
+    @property
+    def source(self) -> bytes:
+        """The UTF-8 bytes tree-sitter parses for this text (see ``utf8``)."""
+        return "\n".join(self.lines).encode("utf-8")
 
     @property
     def byte_starts(self) -> list[int]:
         """UTF-8 byte offset where each line starts."""
         if self._byte_starts is None:
-            if self.text.isascii():
-                sizes = map(len, self.lines)
-            else:
-                sizes = (len(line.encode("utf-8")) for line in self.lines)
+            sizes = map(len, self.lines) if self.text.isascii() else (len(line.encode("utf-8")) for line in self.lines)
             self._byte_starts = [0, *accumulate(size + 1 for size in sizes)][: len(self.lines)]
         return self._byte_starts
 
@@ -69,13 +104,29 @@ class LineIndex:
             return Position(row, column)
         return Position(row, len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore")))
 
+    @property
+    def starts(self) -> list[int]:
+        """Code-point offset where each line starts."""
+        if self._starts is None:
+            self._starts = [0, *accumulate(len(line) + 1 for line in self.lines)][: len(self.lines)]
+        return self._starts
+
+    def index(self, pos: Position) -> int:
+        """The code-point offset of a position (clamped into the text)."""
+        pos = self.clamp(pos)
+        return self.starts[pos.line] + pos.column
+
+    def position_of(self, index: int) -> Position:
+        """The position of a code-point offset (clamped into the text)."""
+        line = max(bisect.bisect_right(self.starts, index) - 1, 0)
+        return self.clamp(Position(line, index - self.starts[line]))
+
     def apply(self, change: TextChange) -> str:
         """The text after one content change (a range past the end is clamped to it)."""
         if change.range is None:
             return change.text
-        start, end = self.clamp(change.range.start), self.clamp(change.range.end)
-        edited = self.lines[start.line][: start.column] + change.text + self.lines[end.line][end.column :]
-        return "\n".join([*self.lines[: start.line], edited, *self.lines[end.line + 1 :]])
+        start, end = self.index(change.range.start), self.index(change.range.end)
+        return self.text[:start] + change.text + self.text[max(start, end) :]
 
     def slice(self, rng: Range) -> str:
         """The text inside ``rng``."""
