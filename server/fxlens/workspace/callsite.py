@@ -42,6 +42,9 @@ class StringLiteral:
     range: Range  # content only, excluding prefix and quotes
     literal_range: Range  # the whole literal including quotes
     terminated: bool = True  # False while the closing quote is not typed yet
+    # True for a value computed by a comprehension: ``range`` is then that of the expression that
+    # yields it (``f"layer{i}"``), shared by every value it yields, and is not the value's text
+    computed: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,14 @@ class NodeArgument:
     kind: NodeArgKind
     form: Literal["list", "tuple", "set", "dict", "other"]  # "other": not a literal collection
     queries: tuple[NodeQuery, ...]
-    range: Range  # the argument's value
+    range: Range  # the argument's value, in the call
     by_keyword: bool
     complete: bool = True  # False when the collection literal is unterminated or has errors
+    keyword_range: Range | None = None  # ``return_nodes=`` through the value's end; None when positional
+    literal_range: Range | None = None  # the collection the queries were read from; None when there is none
+    literal_uri: str = ""  # the document holding that collection when it is not the call's own ("": the call's)
+    via: str = ""  # the expression followed from the call to the collection (``taps``, ``self.taps``); "": inline
+    imported: str = ""  # the import the value comes from (``.config.TAPS``) while not read from that module yet
 
 
 @dataclass(frozen=True)

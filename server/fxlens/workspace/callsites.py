@@ -8,24 +8,15 @@ costs little more than a small one.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Hashable, Mapping
 from typing import Literal, NamedTuple
 
 from tree_sitter import Node
 
-from fxlens.workspace.callsite import (
-    NODE_ARG_KINDS,
-    CallSite,
-    Library,
-    NodeArgKind,
-    NodeArgument,
-    NodeQuery,
-    Range,
-    StringLiteral,
-)
-from fxlens.workspace.scopes import find_binding
+from fxlens.workspace.bindings import Followed, follow
+from fxlens.workspace.callsite import NODE_ARG_KINDS, CallSite, Library, NodeArgKind, NodeArgument
+from fxlens.workspace.queries import read_queries
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 
@@ -43,8 +34,6 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     ),
     "get_graph_node_names": ("model", "tracer_kwargs", "suppress_diff_warning", "concrete_args"),
 }
-Form = Literal["list", "tuple", "set", "dict", "other"]
-_FORMS: dict[str, Form] = {"list": "list", "tuple": "tuple", "set": "set", "dictionary": "dict"}
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _WORD = re.compile(rb"\w")
 
@@ -98,27 +87,46 @@ def find_call_sites(
         found = _function_of(syntax, symbols, call)
         if found is None:
             continue
-        key = _site_key(syntax, call, found)
+        given = call_arguments(syntax, call, PARAMETERS[found[0]])
+        followed = {kind: follow(syntax, symbols, given[kind][0]) for kind in NODE_ARG_KINDS if kind in given}
+        key = _site_key(syntax, call, found, followed)
         reused = known.get(key) if known and key is not None else None
-        sites.append(FoundSite(reused or _call_site(syntax, call, found), call, key))
+        sites.append(FoundSite(reused or _call_site(syntax, call, found, given, followed), call, key))
     return sites
 
 
-def _site_key(syntax: Syntax, call: Node, found: tuple[str, Library]) -> Hashable | None:
-    """What a call's ``CallSite`` depends on, or None when that cannot be told from the call alone.
+def _site_key(
+    syntax: Syntax, call: Node, found: tuple[str, Library], followed: Mapping[NodeArgKind, Followed]
+) -> Hashable | None:
+    """What a call's ``CallSite`` depends on, or None when that cannot be told from the text alone.
 
-    The site is read from the call's own subtree; its positions map back to the typed text through
-    its start position and the repair insertions on its lines (insertions never span lines). A
-    call whose subtree has a syntax error is always rebuilt: error recovery may depend on context.
+    The site is read from the call's own subtree and from the literals its node arguments lead to;
+    their positions map back to the typed text through their start positions and the repair
+    insertions on their lines (insertions never span lines). A call or literal with a syntax error
+    is always rebuilt: error recovery may depend on context.
     """
     if call.has_error:
         return None
-    start = syntax.position(call.start_point)
+    literals: list[Hashable] = []
+    for kind, leads in followed.items():
+        literal = leads.literal
+        if literal is not None and not (call.start_byte <= literal.start_byte and literal.end_byte <= call.end_byte):
+            if literal.has_error:
+                return None
+            literals.append((kind, leads.via, _node_key(syntax, literal)))
+        else:
+            literals.append((kind, leads.via, leads.imported))
+    return (found, _node_key(syntax, call), tuple(literals))
+
+
+def _node_key(syntax: Syntax, node: Node) -> Hashable:
+    """A node's start (in the typed text), its text and the repair insertions on its lines."""
+    start = syntax.position(node.start_point)
     insertions: tuple[object, ...] = ()
     if syntax.repair is not None:
-        first, last = start.line, start.line + call.end_point[0] - call.start_point[0]
+        first, last = start.line, start.line + node.end_point[0] - node.start_point[0]
         insertions = tuple(i for i in syntax.repair.insertions if first <= i.position.line <= last)
-    return (found, start, syntax.source[call.start_byte : call.end_byte], insertions)
+    return (start, syntax.source[node.start_byte : node.end_byte], insertions)
 
 
 def _call_named_at(syntax: Syntax, start: int, end: int) -> Node | None:
@@ -148,11 +156,16 @@ def _function_of(syntax: Syntax, symbols: Symbols, call: Node) -> tuple[str, Lib
     return library_of(qualified) if qualified else None
 
 
-def _call_site(syntax: Syntax, call: Node, found: tuple[str, Library]) -> CallSite:
+def _call_site(
+    syntax: Syntax,
+    call: Node,
+    found: tuple[str, Library],
+    given: Mapping[str, tuple[Node, bool]],
+    followed: Mapping[NodeArgKind, Followed],
+) -> CallSite:
     name, library = found
-    given = call_arguments(syntax, call, PARAMETERS[name])
     model = given.get("model")
-    node_arguments = tuple(_node_argument(syntax, kind, *given[kind]) for kind in NODE_ARG_KINDS if kind in given)
+    node_arguments = tuple(_node_argument(syntax, kind, *given[kind], followed[kind]) for kind in followed)
     tracer_kwargs = given.get("tracer_kwargs")
     concrete_args = given.get("concrete_args")
     suppress = given.get("suppress_diff_warning")
@@ -190,70 +203,26 @@ def call_arguments(syntax: Syntax, call: Node, parameters: tuple[str, ...]) -> d
     return given
 
 
-def _node_argument(syntax: Syntax, kind: NodeArgKind, value: Node, by_keyword: bool) -> NodeArgument:
-    """The node names given in one ``*return_nodes`` argument, following a name to its literal."""
-    literal = value
-    if value.type == "identifier":
-        binding = find_binding(syntax, syntax.text(value), value)
-        if binding is not None and binding.form == "value" and binding.value.type in _FORMS:
-            literal = binding.value
-    form: Form = _FORMS.get(literal.type, "other")
-    queries: list[NodeQuery] = []
-    if form == "dict":
-        for pair in literal.named_children:
-            key, output = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-            name = string_literal(syntax, key) if pair.type == "pair" and key is not None else None
-            if name is not None:
-                queries.append(NodeQuery(name, string_literal(syntax, output) if output is not None else None))
-    elif form != "other":
-        for item in literal.named_children:
-            name = string_literal(syntax, item)
-            if name is not None:
-                queries.append(NodeQuery(name))
+def _node_argument(
+    syntax: Syntax, kind: NodeArgKind, value: Node, by_keyword: bool, followed: Followed
+) -> NodeArgument:
+    """The node names given in one ``*return_nodes`` argument, read from the literal it leads to."""
+    literal = followed.literal
+    form, queries = read_queries(syntax, literal) if literal is not None else ("other", ())
+    checked = literal if literal is not None else value
+    keyword = value.parent if by_keyword else None
     return NodeArgument(
         kind=kind,
         form=form,
-        queries=tuple(queries),
+        queries=queries,
         range=syntax.range(value),
         by_keyword=by_keyword,
-        complete=not (literal.has_error or syntax.is_repaired(literal)),
+        complete=not (checked.has_error or syntax.is_repaired(checked)),
+        keyword_range=syntax.range(keyword) if keyword is not None else None,
+        literal_range=syntax.range(literal) if literal is not None and form != "other" else None,
+        via=followed.via,
+        imported=followed.imported,
     )
-
-
-def string_literal(syntax: Syntax, node: Node) -> StringLiteral | None:
-    """A plain or concatenated ``str`` literal (no f-strings, no bytes); None for anything else."""
-    parts = node.named_children if node.type == "concatenated_string" else [node]
-    if not parts or any(p.type != "string" for p in parts):
-        return None
-    contents = []
-    for part in parts:
-        start, end = part.child(0), part.child(part.child_count - 1)
-        if start is None or end is None or start.type != "string_start" or end.type != "string_end":
-            return None
-        prefix = syntax.text(start).lower()
-        if "f" in prefix or "b" in prefix:
-            return None
-        contents.append((start, end))
-    first, last = contents[0][0], contents[-1][1]
-    content_range = Range(syntax.position(first.end_point), syntax.position(last.start_point))
-    return StringLiteral(
-        value=_value(syntax, node, contents),
-        range=content_range,
-        literal_range=syntax.range(node),
-        terminated=not syntax.is_repaired(node),
-    )
-
-
-def _value(syntax: Syntax, node: Node, contents: list[tuple[Node, Node]]) -> str:
-    """The decoded value; the raw content when it cannot be decoded yet (a trailing backslash)."""
-    raw = "".join(syntax.source[a.end_byte : b.start_byte].decode("utf-8", errors="replace") for a, b in contents)
-    if "\\" not in raw:
-        return raw  # nothing to decode: the common case, without a round trip through ``ast``
-    try:
-        value = ast.literal_eval(syntax.text(node))
-    except (SyntaxError, ValueError):
-        value = None
-    return value if isinstance(value, str) else raw
 
 
 def _dict_text(syntax: Syntax, node: Node) -> str:

@@ -1,10 +1,11 @@
 """Parse a document once per version and answer what the editor asks about it.
 
-``parse_document`` builds a ``ParsedDocument`` (tree, call sites); ``ParsedDocument.edit`` applies
-LSP content changes with tree-sitter's incremental parsing; ``cursor_context`` says which call,
-argument and string a position is in and what has been typed so far — also while the code is
-half-typed, thanks to ``fxlens.workspace.repair``. Columns are code points (the LSP layer converts
-from UTF-16 at the edge).
+``parse_document`` builds a ``ParsedDocument`` (tree, call sites, the literals they read their
+node names from); ``ParsedDocument.edit`` applies LSP content changes with tree-sitter's
+incremental parsing; ``cursor_context`` says which calls, argument and string a position is in and
+what has been typed so far — in the call or in a literal bound to a name elsewhere in the file, also
+while the code is half-typed, thanks to ``fxlens.workspace.repair``. Columns are code points (the
+LSP layer converts from UTF-16 at the edge).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Tree
@@ -22,7 +23,7 @@ from fxlens.workspace.callsites import find_call_sites
 from fxlens.workspace.repair import repair
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
-from fxlens.workspace.text import LineIndex, TextChange, byte_point_after, utf8
+from fxlens.workspace.text import LineIndex, TextChange, apply_changes
 
 PYTHON = Language(tree_sitter_python.language())
 _PARSER = Parser(PYTHON)
@@ -44,33 +45,20 @@ class ParsedDocument:
     site_keys: tuple[Hashable, ...] = field(default=(), repr=False)  # what each site depends on, for reuse
 
     @cached_property
+    def literal_uses(self) -> tuple[LiteralUse, ...]:
+        """Each literal of this document that node arguments read, with every argument that reads it."""
+        return literal_uses(self.call_sites)
+
+    @cached_property
     def lines(self) -> LineIndex:
         """Line index of the text as typed."""
         return self.syntax.parsed if self.syntax.repair is None else LineIndex(self.text)
 
     def edit(self, changes: Sequence[TextChange], version: int) -> ParsedDocument:
-        """The next version after LSP content changes, reparsed incrementally."""
-        text, tree = self.text, self.tree.copy()
-        for change in changes:
-            if change.range is None:
-                text, tree = change.text, None
-                continue
-            lines = LineIndex(text)
-            start, end = lines.clamp(change.range.start), lines.clamp(change.range.end)
-            start_byte, old_end_byte = lines.offset(start), lines.offset(end)
-            inserted = utf8(change.text)
-            if tree is not None:
-                start_point = lines.point(start)
-                tree.edit(
-                    start_byte=start_byte,
-                    old_end_byte=old_end_byte,
-                    new_end_byte=start_byte + len(inserted),
-                    start_point=start_point,
-                    old_end_point=lines.point(end),
-                    new_end_point=byte_point_after(start_point, inserted),
-                )
-            text = lines.apply(change)
-        return _build(self.uri, text, version, tree, self)
+        """The next version after LSP content changes (applied in one pass), reparsed incrementally."""
+        text = apply_changes(self.text, changes)
+        old = self.syntax.source if self.syntax.repair is None else LineIndex(self.text).source
+        return _build(self.uri, text, version, _edited(self.tree, old, LineIndex(text).source), self)
 
     def call_node(self, site: CallSite) -> Node:
         """The tree node of one of this document's call sites."""
@@ -96,7 +84,7 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Par
             fixed_tree = _reparse(before.tree, before.source, new) if before is not None else _PARSER.parse(new)
             syntax = Syntax(fixed_tree, repaired, fixed)
     symbols = Symbols(syntax.tree, syntax.source)
-    known = dict(zip(previous.site_keys, previous.call_sites)) if previous is not None else None
+    known = dict(zip(previous.site_keys, previous.call_sites, strict=True)) if previous is not None else None
     found = find_call_sites(syntax, symbols, known)
     return ParsedDocument(
         uri=uri,
@@ -113,27 +101,46 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Par
 
 def _reparse(base: Tree, old: bytes, new: bytes) -> Tree:
     """Parse ``new``, reusing ``base`` (the tree of ``old``) for the unchanged prefix and suffix."""
+    return _PARSER.parse(new, _edited(base, old, new))
+
+
+def _edited(base: Tree, old: bytes, new: bytes) -> Tree:
+    """A copy of ``base`` (the tree of ``old``) told of one edit that turns ``old`` into ``new``: the span
+    between their common prefix and suffix (however many changes made it, found in linear time)."""
     prefix = _common_prefix(old, new)
-    suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
     tree = base.copy()
-    start_point = _point(new, prefix)
     tree.edit(
         start_byte=prefix,
         old_end_byte=len(old) - suffix,
         new_end_byte=len(new) - suffix,
-        start_point=start_point,
+        start_point=_point(new, prefix),
         old_end_point=_point(old, len(old) - suffix),
         new_end_point=_point(new, len(new) - suffix),
     )
-    return _PARSER.parse(new, tree)
+    return tree
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
-    """Length of the common prefix, by binary search over slice comparisons (C speed)."""
+    """Length of the common prefix, by binary search over memoryview comparisons (C speed, no copies)."""
+    first, second = memoryview(a), memoryview(b)
     low, high = 0, min(len(a), len(b))
     while low < high:
         middle = (low + high + 1) // 2
-        if a[:middle] == b[:middle]:
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    """Length of the common suffix, at most ``limit`` bytes long."""
+    first, second = memoryview(a), memoryview(b)
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[len(a) - middle :] == second[len(b) - middle :]:
             low = middle
         else:
             high = middle - 1
@@ -169,9 +176,43 @@ def _error_windows(root: Node) -> list[tuple[int, int]]:
 Role = Literal["node", "output"]
 
 
+class ArgumentUse(NamedTuple):
+    """One call's node argument that reads a literal."""
+
+    site: CallSite
+    argument: NodeArgument
+
+
+@dataclass(frozen=True)
+class LiteralUse:
+    """A literal of the document (or an argument value that is none) and the arguments that read it."""
+
+    range: Range  # the literal, brackets included; for a value that is not a literal, the value in the call
+    uses: tuple[ArgumentUse, ...]  # in source order of the calls
+
+
+def literal_uses(call_sites: Sequence[CallSite]) -> tuple[LiteralUse, ...]:
+    """Group the node arguments of a document's calls by the literal (in that document) they read."""
+    grouped: dict[Range, list[ArgumentUse]] = {}
+    for site in call_sites:
+        for argument in site.node_arguments:
+            if argument.literal_uri:
+                continue  # the literal is in another document
+            region = argument.literal_range
+            if region is None and argument.form == "other" and not argument.via:
+                region = argument.range  # a value fxlens cannot read: typing goes on in the call
+            if region is not None:
+                grouped.setdefault(region, []).append(ArgumentUse(site, argument))
+    return tuple(LiteralUse(region, tuple(uses)) for region, uses in grouped.items())
+
+
 @dataclass(frozen=True)
 class CursorContext:
-    """Where a cursor is inside a node argument, and what has been typed in its string so far."""
+    """Where a cursor is inside a node argument's literal, and what has been typed in its string so far.
+
+    ``call_site``, ``kind`` and ``argument`` are those of the first call that reads the literal;
+    ``uses`` lists every call and argument that reads it (one literal may feed several calls).
+    """
 
     call_site: CallSite
     kind: NodeArgKind
@@ -180,33 +221,39 @@ class CursorContext:
     query: NodeQuery | None = None  # the query the cursor's string belongs to
     string: StringLiteral | None = None  # None when the cursor is not inside a string yet
     prefix: str = ""  # the string's text from its opening quote to the cursor, as typed
+    uses: tuple[ArgumentUse, ...] = ()
+
+    @property
+    def call_sites(self) -> tuple[CallSite, ...]:
+        """Every call whose node argument reads the literal the cursor is in."""
+        return tuple(use.site for use in self.uses) or (self.call_site,)
 
 
 def cursor_context(doc: ParsedDocument, pos: Position) -> CursorContext | None:
-    """What the cursor is in: call site, argument, string and typed prefix; None outside node arguments."""
-    candidates = [site for site in doc.call_sites if _reaches(doc, site.range, pos)]
-    for site in sorted(candidates, key=lambda s: s.range.start, reverse=True):
-        for argument in site.node_arguments:
-            for query in argument.queries:
-                strings: tuple[tuple[Role, StringLiteral | None], ...] = (
-                    ("node", query.name),
-                    ("output", query.output),
-                )
-                for role, string in strings:
-                    if string is not None and string.range.contains(pos):
-                        prefix = doc.lines.slice(Range(string.range.start, pos))
-                        return CursorContext(site, argument.kind, argument, role, query, string, prefix)
-            if _inside(doc, argument, pos):
-                return CursorContext(site, argument.kind, argument, _role_at(doc, argument, pos))
+    """What the cursor is in: calls, argument, string and typed prefix; None outside node-argument literals."""
+    candidates = [use for use in doc.literal_uses if _reaches(doc, use.range, pos)]
+    for literal in sorted(candidates, key=lambda u: u.range.start, reverse=True):
+        site, argument = literal.uses[0]
+        if any(q.name.computed for q in argument.queries):
+            continue  # a comprehension: its strings are templates, not names to complete
+        for query in argument.queries:
+            strings: tuple[tuple[Role, StringLiteral | None], ...] = (("node", query.name), ("output", query.output))
+            for role, string in strings:
+                if string is not None and string.range.contains(pos):
+                    prefix = doc.lines.slice(Range(string.range.start, pos))
+                    return CursorContext(site, argument.kind, argument, role, query, string, prefix, literal.uses)
+        if _inside(doc, literal.range, argument.complete, pos):
+            role = _role_at(doc, literal.range, argument.form, pos)
+            return CursorContext(site, argument.kind, argument, role, uses=literal.uses)
     return None
 
 
-def _inside(doc: ParsedDocument, argument: NodeArgument, pos: Position) -> bool:
+def _inside(doc: ParsedDocument, region: Range, complete: bool, pos: Position) -> bool:
     """After the opening bracket and before the closing one; for an unclosed one, up to the next text."""
-    start, end = argument.range.start, argument.range.end
-    if argument.complete or pos < end:
+    start, end = region.start, region.end
+    if complete or pos < end:
         return start < pos < end
-    return _reaches(doc, argument.range, pos)
+    return _reaches(doc, region, pos)
 
 
 def _reaches(doc: ParsedDocument, rng: Range, pos: Position) -> bool:
@@ -216,16 +263,18 @@ def _reaches(doc: ParsedDocument, rng: Range, pos: Position) -> bool:
     return pos.line == rng.end.line and pos > rng.end and not doc.lines.slice(Range(rng.end, pos)).strip()
 
 
-def _role_at(doc: ParsedDocument, argument: NodeArgument, pos: Position) -> Role:
+def _role_at(doc: ParsedDocument, region: Range, form: str, pos: Position) -> Role:
     """Outside any string: in a dict, after a ``:`` means an output name is expected."""
-    if argument.form != "dict":
+    if form != "dict":
         return "node"
-    before = doc.lines.slice(Range(argument.range.start, pos)).rstrip()
+    before = doc.lines.slice(Range(region.start, pos)).rstrip()
     return "output" if before.endswith(":") else "node"
 
 
 __all__ = [
+    "ArgumentUse",
     "CursorContext",
+    "LiteralUse",
     "ParsedDocument",
     "TextChange",
     "cursor_context",
