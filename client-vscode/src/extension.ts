@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import { RESTART_COMMAND, SHOW_LOG_COMMAND, SHOW_NODES_COMMAND } from "./commands";
 import { Debouncer } from "./debounce";
+import type { Logger } from "./log";
 import { PythonExtensionBridge } from "./python";
 import { ServerManager } from "./server";
 import { showNodes } from "./showNodes";
@@ -15,13 +16,15 @@ let manager: ServerManager | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("fxlens");
+  const line = (level: string) => (message: string) => output.appendLine(`[client] ${level}${message}`);
+  const log: Logger = { trace: line(""), debug: line(""), info: line(""), warn: line("warning: "), error: line("error: ") };
   const statusBar = new StatusBar();
   const debouncer = new Debouncer(RELOAD_DELAY_MS, () => void manager?.reload());
   const python = new PythonExtensionBridge(
     () => debouncer.trigger(),
-    (line) => output.appendLine(`[client] ${line}`),
+    (message) => log.warn(message),
   );
-  manager = new ServerManager(context.extensionPath, output, statusBar, python);
+  manager = new ServerManager(context.extensionPath, output, statusBar, python, log);
   const server = manager;
 
   context.subscriptions.push(

@@ -61,26 +61,3 @@ export function describeInterpreter(interpreter: Interpreter): string {
   }[interpreter.source];
   return `${interpreter.command} (${origin})`;
 }
-
-/**
- * The message for a server that could not start: `exitCode` and `stderr` come from running
- * `<python> -c "import fxlens"`, `spawnError` from failing to run the interpreter at all.
- */
-export function startFailure(
-  interpreter: Interpreter,
-  result: { spawnError?: string; exitCode?: number | null; stderr?: string },
-): string | undefined {
-  const who = describeInterpreter(interpreter);
-  if (result.spawnError !== undefined) {
-    return `fxlens: cannot run ${who}: ${result.spawnError}`;
-  }
-  if (result.exitCode === 0) {
-    return undefined;
-  }
-  const stderr = result.stderr ?? "";
-  if (/No module named '?fxlens'?/.test(stderr)) {
-    return `fxlens: the fxlens package is not installed for ${who}. Install it there (\`${interpreter.command} -m pip install fxlens\`) or set fxlens.interpreter to a Python that has it.`;
-  }
-  const lastLine = stderr.trim().split("\n").pop() ?? "";
-  return `fxlens: ${who} cannot import fxlens (exit code ${result.exitCode})${lastLine ? `: ${lastLine}` : ""}`;
-}

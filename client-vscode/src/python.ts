@@ -14,11 +14,16 @@ export class PythonExtensionBridge implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       vscode.extensions.onDidChange(() => {
-        if (this.api === undefined && vscode.extensions.getExtension(PVSC_EXTENSION_ID) !== undefined) {
+        if (this.api === undefined && this.installed) {
           this.onChange();
         }
       }),
     );
+  }
+
+  /** The Python extension is installed (its interpreter picker, `python.setInterpreter`, can be offered). */
+  get installed(): boolean {
+    return vscode.extensions.getExtension(PVSC_EXTENSION_ID) !== undefined;
   }
 
   /** The active interpreter's executable for `resource`'s folder, or undefined without the extension. */
@@ -37,7 +42,7 @@ export class PythonExtensionBridge implements vscode.Disposable {
   }
 
   private async connect(): Promise<PythonExtension | undefined> {
-    if (this.api !== undefined || vscode.extensions.getExtension(PVSC_EXTENSION_ID) === undefined) {
+    if (this.api !== undefined || !this.installed) {
       return this.api;
     }
     try {

@@ -1,61 +1,52 @@
-/** Starts, restarts and reconfigures the fxlens language server; one server per window. */
+/**
+ * The VS Code side of the server's lifecycle: reads settings, trust and the Python extension's
+ * interpreter, runs the preflight, builds clients and shows problems; `ServerLifecycle` owns restarts.
+ */
 
-import { execFile } from "node:child_process";
 import * as os from "node:os";
 import * as vscode from "vscode";
-import {
-  DidChangeConfigurationNotification,
-  type Executable,
-  LanguageClient,
-  type LanguageClientOptions,
-  ResponseError,
-  RevealOutputChannelOn,
-  State,
-  TransportKind,
-} from "vscode-languageclient/node";
-import { chooseInterpreter, describeInterpreter, type Interpreter, startFailure } from "./interpreter";
-import { answerConfiguration, type Launch, planReload, toOptions } from "./options";
-import { parseStatus, STATUS_NOTIFICATION } from "./protocol";
+import { createClient, type FxlensClient } from "./client";
+import { chooseInterpreter } from "./interpreter";
+import { type LifecycleHost, ServerLifecycle, type Target } from "./lifecycle";
+import type { Logger } from "./log";
+import { toOptions } from "./options";
+import { type Problem, preflightProblem, type Remedy, runCheck } from "./preflight";
 import type { PythonExtensionBridge } from "./python";
+import type { ClientState } from "./status";
 import type { StatusBar } from "./statusBar";
 
-const IMPORT_CHECK_TIMEOUT_MS = 30_000;
+const REMEDY_LABELS: Record<Remedy, string> = {
+  selectInterpreter: "Select Interpreter",
+  openSettings: "Open Settings",
+  showLog: "Show Log",
+};
 
-export class ServerManager implements vscode.Disposable {
-  private client: LanguageClient | undefined;
-  private launch: Launch | undefined;
-  private queue: Promise<void> = Promise.resolve();
+export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Disposable {
+  private readonly lifecycle = new ServerLifecycle<FxlensClient>(this);
   private toldRestricted = false;
-  private disposed = false;
 
   constructor(
     private readonly extensionPath: string,
     private readonly output: vscode.OutputChannel,
     private readonly statusBar: StatusBar,
     private readonly python: PythonExtensionBridge,
+    readonly log: Logger,
   ) {}
 
   /** The running client, for requests such as `fxlens/showNodes`. */
-  get running(): LanguageClient | undefined {
-    return this.client?.isRunning() ? this.client : undefined;
+  get running(): FxlensClient | undefined {
+    return this.lifecycle.running;
   }
 
-  /**
-   * Bring the server in line with the current settings, interpreter and trust: start, restart,
-   * send the new settings, or nothing (`force` restarts regardless). Calls run one after another.
-   */
+  /** Start, restart, reconfigure or leave the server (see `ServerLifecycle.reload`). */
   reload(force = false): Promise<void> {
-    this.queue = this.queue.then(() => this.apply(force)).catch((error) => this.log(`fxlens: ${String(error)}`));
-    return this.queue;
+    return this.lifecycle.reload(force);
   }
 
-  private async apply(force: boolean): Promise<void> {
-    if (this.disposed) {
-      return;
-    }
+  async target(): Promise<Target> {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const trusted = vscode.workspace.isTrusted;
-    const options = toOptions(vscode.workspace.getConfiguration("fxlens"), trusted, {
+    const options = toOptions(vscode.workspace.getConfiguration("fxlens", folder?.uri), trusted, {
       home: os.homedir(),
       workspaceFolder: folder?.uri.fsPath,
     });
@@ -64,136 +55,62 @@ export class ServerManager implements vscode.Disposable {
       pythonExtension: trusted ? await this.python.activeInterpreter(folder?.uri) : undefined,
       trusted,
     });
-    const next: Launch = { command: interpreter.command, options };
-    const plan = force ? "restart" : planReload(this.client && this.launch, next);
-    if (plan === "none") {
-      return;
-    }
-    if (plan === "notify" && this.client !== undefined) {
-      this.launch = next;
-      this.log(`Settings changed: ${JSON.stringify(options)}`);
-      await this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: { fxlens: options } });
-      return;
-    }
-    await this.stop();
-    await this.start(interpreter, next);
+    return { interpreter, launch: { command: interpreter.command, options } };
   }
 
-  private async start(interpreter: Interpreter, launch: Launch): Promise<void> {
-    this.statusBar.show({ kind: "starting", interpreter: interpreter.command });
-    this.log(`Starting the server with ${describeInterpreter(interpreter)}; options ${JSON.stringify(launch.options)}`);
-    const failure = startFailure(interpreter, await this.checkImport(interpreter.command));
-    if (failure !== undefined) {
-      this.log(failure);
-      this.statusBar.show({ kind: "stopped", reason: failure });
-      void vscode.window.showErrorMessage(failure, "Open Settings", "Show Log").then((choice) => {
-        if (choice === "Open Settings") {
-          void vscode.commands.executeCommand("workbench.action.openSettings", "fxlens.interpreter");
-        } else if (choice === "Show Log") {
-          this.output.show(true);
-        }
-      });
-      return;
-    }
-    const client = new LanguageClient("fxlens", "fxlens", this.serverOptions(interpreter.command), this.clientOptions(launch));
-    const executeCode = launch.options.executeCode;
-    client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
-      const status = parseStatus(params);
-      if (status !== undefined) {
-        this.statusBar.show({ kind: "running", status, interpreter: interpreter.command, executeCode });
+  async preflight(target: Target): Promise<Problem | undefined> {
+    const run = await runCheck(target.interpreter.command, this.extensionPath);
+    return preflightProblem(target.interpreter, run, target.launch.options.executeCode, this.python.installed);
+  }
+
+  createClient(target: Target): FxlensClient {
+    return createClient(target, { extensionPath: this.extensionPath, output: this.output, currentOptions: () => this.lifecycle.options });
+  }
+
+  showStatus(state: ClientState): void {
+    this.statusBar.show(state);
+  }
+
+  report(problem: Problem): void {
+    const show = problem.fatal ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    const labels = problem.remedies.map((remedy) => REMEDY_LABELS[remedy]);
+    void show(problem.message, ...labels).then((choice) => {
+      const remedy = problem.remedies.find((candidate) => REMEDY_LABELS[candidate] === choice);
+      if (remedy !== undefined) {
+        void this.apply(remedy);
       }
     });
-    client.onDidChangeState(({ newState }) => {
-      if (newState === State.Stopped && this.client === client) {
-        this.statusBar.show({ kind: "stopped", reason: "the server stopped; see the fxlens output for its log" });
-      }
-    });
-    this.client = client;
-    this.launch = launch;
-    try {
-      await client.start();
-    } catch (error) {
-      this.log(`The server failed to start: ${String(error)}`);
-      this.statusBar.show({ kind: "stopped", reason: `the server failed to start: ${String(error)}` });
+  }
+
+  started(target: Target): void {
+    if (target.launch.options.executeCode || this.toldRestricted) {
       return;
     }
-    this.statusBar.show({ kind: "running", status: { state: "idle", message: "ready" }, interpreter: interpreter.command, executeCode });
-    if (!executeCode && !this.toldRestricted) {
-      this.toldRestricted = true;
-      void vscode.window
-        .showInformationMessage(
-          "fxlens: this workspace is not trusted, so fxlens runs no model code: it only parses your files and gives static diagnostics. Trust the workspace for node names, shapes and tracing diagnostics.",
-          "Manage Workspace Trust",
-        )
-        .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
+    this.toldRestricted = true;
+    void vscode.window
+      .showInformationMessage(
+        "fxlens: this workspace is not trusted, so fxlens runs no model code: it only parses your files and gives static diagnostics. Trust the workspace for node names, shapes and tracing diagnostics.",
+        "Manage Workspace Trust",
+      )
+      .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
+  }
+
+  private async apply(remedy: Remedy): Promise<void> {
+    switch (remedy) {
+      case "selectInterpreter":
+        await vscode.commands.executeCommand("python.setInterpreter");
+        return;
+      case "openSettings":
+        await vscode.commands.executeCommand("workbench.action.openSettings", "fxlens.interpreter");
+        return;
+      case "showLog":
+        this.output.show(true);
+        return;
     }
-  }
-
-  private serverOptions(command: string): Executable {
-    // The working directory is the extension's own, so `python -m fxlens` cannot import an
-    // `fxlens` package from the workspace (`-m` puts the working directory on sys.path).
-    return { command, args: ["-m", "fxlens", "serve"], transport: TransportKind.stdio, options: { cwd: this.extensionPath } };
-  }
-
-  private clientOptions(launch: Launch): LanguageClientOptions {
-    return {
-      documentSelector: [
-        { scheme: "file", language: "python" },
-        { scheme: "untitled", language: "python" },
-      ],
-      initializationOptions: launch.options,
-      outputChannel: this.output,
-      traceOutputChannel: this.output,
-      revealOutputChannelOn: RevealOutputChannelOn.Never,
-      middleware: {
-        workspace: {
-          configuration: async (params, token, next) => {
-            const answered = await next(params, token);
-            return answered instanceof ResponseError ? answered : answerConfiguration(params.items, answered, this.launch?.options);
-          },
-        },
-      },
-    };
-  }
-
-  /** Run `<python> -c "import fxlens"` where the server will run. */
-  private checkImport(command: string): Promise<{ spawnError?: string; exitCode?: number | null; stderr?: string }> {
-    return new Promise((resolve) => {
-      execFile(command, ["-c", "import fxlens"], { cwd: this.extensionPath, timeout: IMPORT_CHECK_TIMEOUT_MS }, (error, _stdout, stderr) => {
-        if (error === null) {
-          resolve({ exitCode: 0 });
-        } else if (typeof error.code === "string") {
-          resolve({ spawnError: error.code === "ENOENT" ? "no such file or command" : error.message });
-        } else {
-          resolve({ exitCode: error.code ?? null, stderr: String(stderr) });
-        }
-      });
-    });
-  }
-
-  private async stop(): Promise<void> {
-    const client = this.client;
-    const command = this.launch?.command;
-    this.client = undefined;
-    this.launch = undefined;
-    if (client !== undefined) {
-      this.log(`Stopping the server (${command})`);
-      try {
-        await client.dispose();
-      } catch (error) {
-        this.log(`The server did not stop cleanly: ${String(error)}`);
-      }
-    }
-  }
-
-  private log(line: string): void {
-    this.output.appendLine(`[client] ${line}`);
   }
 
   /** Stop the server once the queued work is done; later reloads do nothing. */
   dispose(): Promise<void> {
-    this.disposed = true;
-    this.queue = this.queue.then(() => this.stop());
-    return this.queue;
+    return this.lifecycle.dispose();
   }
 }

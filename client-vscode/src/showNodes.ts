@@ -10,7 +10,7 @@ export async function showNodes(server: ServerManager): Promise<void> {
     void vscode.window.showWarningMessage("fxlens: open a Python file and put the cursor on a create_feature_extractor call.");
     return;
   }
-  const client = server.running;
+  const client = server.running?.languageClient;
   if (client === undefined) {
     void vscode.window.showWarningMessage("fxlens: the language server is not running (see fxlens: Restart Server and the fxlens output).");
     return;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chooseInterpreter, describeInterpreter, expandPath, FALLBACK_PYTHON, startFailure } from "../src/interpreter";
+import { chooseInterpreter, describeInterpreter, expandPath, FALLBACK_PYTHON } from "../src/interpreter";
 
 describe("chooseInterpreter", () => {
   it("prefers the fxlens.interpreter setting over the Python extension", () => {
@@ -62,28 +62,5 @@ describe("describeInterpreter", () => {
   it("says where the interpreter came from", () => {
     assert.match(describeInterpreter({ command: "/v/bin/python", source: "python-extension" }), /^\/v\/bin\/python \(selected in the Python extension\)$/);
     assert.match(describeInterpreter({ command: "python3", source: "fallback" }), /set fxlens\.interpreter/);
-  });
-});
-
-describe("startFailure", () => {
-  const python = { command: "/v/bin/python", source: "setting" } as const;
-
-  it("is undefined when fxlens imports", () => {
-    assert.equal(startFailure(python, { exitCode: 0 }), undefined);
-  });
-
-  it("tells how to install fxlens when the module is missing", () => {
-    const message = startFailure(python, { exitCode: 1, stderr: "Traceback...\nModuleNotFoundError: No module named 'fxlens'\n" });
-    assert.match(message ?? "", /not installed for \/v\/bin\/python \(from fxlens\.interpreter\)/);
-    assert.match(message ?? "", /`\/v\/bin\/python -m pip install fxlens`/);
-  });
-
-  it("quotes the last stderr line of another import failure", () => {
-    const message = startFailure(python, { exitCode: 1, stderr: "Traceback\nImportError: cannot import name 'x'\n" });
-    assert.match(message ?? "", /exit code 1\): ImportError: cannot import name 'x'$/);
-  });
-
-  it("reports an interpreter that cannot run", () => {
-    assert.match(startFailure(python, { spawnError: "no such file or command" }) ?? "", /cannot run \/v\/bin\/python .*: no such file or command$/);
   });
 });

@@ -1,0 +1,84 @@
+/** Builds the language client for one server: how it is launched, what it is given, how it logs. */
+
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  type Executable,
+  LanguageClient,
+  type LanguageClientOptions,
+  ResponseError,
+  RevealOutputChannelOn,
+  State,
+  TransportKind,
+} from "vscode-languageclient/node";
+import { DOCUMENT_SELECTOR } from "./documents";
+import type { ServerClient, Subscription, Target } from "./lifecycle";
+import { answerConfiguration, type FxlensOptions } from "./options";
+
+export interface ClientContext {
+  /** The extension's folder: the server's working directory. */
+  readonly extensionPath: string;
+  readonly output: vscode.OutputChannel;
+  /** The options of the running server, for its `workspace/configuration` requests. */
+  readonly currentOptions: () => FxlensOptions | undefined;
+}
+
+/** A `LanguageClient` as the lifecycle drives it; `languageClient` is there for requests. */
+export class FxlensClient implements ServerClient {
+  constructor(readonly languageClient: LanguageClient) {}
+
+  start(): Promise<void> {
+    return this.languageClient.start();
+  }
+
+  dispose(): Promise<void> {
+    return this.languageClient.dispose();
+  }
+
+  isRunning(): boolean {
+    return this.languageClient.isRunning();
+  }
+
+  onNotification(method: string, handler: (params: unknown) => void): Subscription {
+    return this.languageClient.onNotification(method, handler);
+  }
+
+  onDidStop(listener: () => void): Subscription {
+    return this.languageClient.onDidChangeState(({ newState }) => {
+      if (newState === State.Stopped) {
+        listener();
+      }
+    });
+  }
+
+  sendSettings(options: FxlensOptions): Promise<void> {
+    return this.languageClient.sendNotification(DidChangeConfigurationNotification.type, { settings: { fxlens: options } });
+  }
+}
+
+export function createClient(target: Target, context: ClientContext): FxlensClient {
+  // The working directory is the extension's own, so `python -m fxlens` cannot import an
+  // `fxlens` package from the workspace (`-m` puts the working directory on sys.path).
+  const server: Executable = {
+    command: target.interpreter.command,
+    args: ["-m", "fxlens", "serve"],
+    transport: TransportKind.stdio,
+    options: { cwd: context.extensionPath },
+  };
+  const options: LanguageClientOptions = {
+    documentSelector: [...DOCUMENT_SELECTOR],
+    initializationOptions: target.launch.options,
+    outputChannel: context.output,
+    traceOutputChannel: context.output,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    middleware: {
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answered = await next(params, token);
+          return answered instanceof ResponseError ? answered : answerConfiguration(params.items, answered, context.currentOptions());
+        },
+      },
+    },
+  };
+  return new FxlensClient(new LanguageClient("fxlens", "fxlens", server, options));
+}
