@@ -1,8 +1,9 @@
 """Positions between fxlens (code-point columns) and the client (its negotiated encoding).
 
-Conversions run against fxlens's own lines of the text (split on ``\\n``), so the empty line after a
-final newline is a line like any other: pygls' document codec would move a position there to the end
-of the line before, which puts text typed on a new last line before that line's newline.
+Conversions run against fxlens's own lines of the text (``fxlens.workspace.text.split_lines``: CRLF,
+CR and LF, as LSP counts lines), so the empty line after a final newline is a line like any other:
+pygls' document codec would move a position there to the end of the line before, which puts text
+typed on a new last line before that line's newline.
 """
 
 from __future__ import annotations

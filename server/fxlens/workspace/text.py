@@ -2,19 +2,30 @@
 
 ``CallSite`` positions count code points; tree-sitter counts bytes. ``LineIndex`` converts between
 the two for one text, touching only the lines it is asked about (ASCII lines convert for free).
+Lines break at CRLF, CR and LF, as in LSP and in Python's universal newlines (``split_lines``); every
+text is readable (``readable``: a lone surrogate reads as U+FFFD, which has its length).
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from fxlens.workspace.callsite import Position, Range
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_BREAK = re.compile("\r\n|\r|\n")  # the line breaks of LSP and of Python's universal newlines
+_LONE_CR = re.compile("\r(?!\n)")
 REPLACEMENT = "\ufffd"
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` without their breaks, split on CRLF, CR and LF only — as LSP counts lines
+    (``str.splitlines`` also splits on U+2028, VT, FS and others, which LSP does not)."""
+    return _BREAK.split(text)
 
 
 def readable(text: str) -> str:
@@ -53,25 +64,32 @@ class TextChange:
 
 
 class LineIndex:
-    """Line starts and column conversions for one immutable text (lines split on ``\\n``)."""
+    """Line starts and column conversions for one immutable text (lines split as LSP splits them)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = readable(text).split("\n")
-        self._byte_starts: list[int] | None = None
+        self._readable = readable(text)
+        self.lines = split_lines(self._readable)
         self._starts: list[int] | None = None
+        self._byte_starts: list[int] | None = None
 
     @property
     def source(self) -> bytes:
-        """The UTF-8 bytes tree-sitter parses for this text (see ``utf8``)."""
-        return "\n".join(self.lines).encode("utf-8")
+        """The UTF-8 bytes tree-sitter parses: lone CRs read as LF (tree-sitter's rows are then these
+        lines, as for Python's universal newlines) and lone surrogates as U+FFFD; offsets stay put."""
+        return _LONE_CR.sub("\n", self._readable).encode("utf-8")
 
     @property
     def byte_starts(self) -> list[int]:
         """UTF-8 byte offset where each line starts."""
         if self._byte_starts is None:
-            sizes = map(len, self.lines) if self.text.isascii() else (len(line.encode("utf-8")) for line in self.lines)
-            self._byte_starts = [0, *accumulate(size + 1 for size in sizes)][: len(self.lines)]
+            if self.text.isascii():
+                self._byte_starts = self.starts
+            else:
+                starts, lines = self.starts, self.lines
+                breaks = (starts[i + 1] - starts[i] - len(lines[i]) for i in range(len(lines) - 1))
+                sizes = (len(line.encode("utf-8")) + size for line, size in zip(lines, breaks, strict=False))
+                self._byte_starts = [0, *accumulate(sizes)]
         return self._byte_starts
 
     def clamp(self, pos: Position) -> Position:
@@ -95,20 +113,21 @@ class LineIndex:
         return self.byte_starts[row] + column
 
     def position(self, point: tuple[int, int]) -> Position:
-        """The code-point position of a tree-sitter point (row, byte column)."""
+        """The code-point position of a tree-sitter point (row, byte column); a point in a line break
+        is the end of its line."""
         row, column = point
         if row >= len(self.lines):
             return Position(len(self.lines) - 1, len(self.lines[-1]))
         line = self.lines[row]
         if line.isascii():
-            return Position(row, column)
+            return Position(row, min(column, len(line)))
         return Position(row, len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore")))
 
     @property
     def starts(self) -> list[int]:
         """Code-point offset where each line starts."""
         if self._starts is None:
-            self._starts = [0, *accumulate(len(line) + 1 for line in self.lines)][: len(self.lines)]
+            self._starts = [0, *(found.end() for found in _BREAK.finditer(self.text))]
         return self._starts
 
     def index(self, pos: Position) -> int:
@@ -129,12 +148,61 @@ class LineIndex:
         return self.text[:start] + change.text + self.text[max(start, end) :]
 
     def slice(self, rng: Range) -> str:
-        """The text inside ``rng``."""
-        start, end = self.clamp(rng.start), self.clamp(rng.end)
-        if start.line == end.line:
-            return self.lines[start.line][start.column : end.column]
-        middle = self.lines[start.line + 1 : end.line]
-        return "\n".join([self.lines[start.line][start.column :], *middle, self.lines[end.line][: end.column]])
+        """The text inside ``rng`` (lone surrogates read as U+FFFD)."""
+        return self._readable[self.index(rng.start) : max(self.index(rng.start), self.index(rng.end))]
+
+
+class EditableText:
+    """A text edited change by change, in code points: a change costs the lines it touches, not the text."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: list[str] = []  # without their breaks; read live by position converters
+        self._breaks: list[str] = []  # the break after each line ("" after the last)
+        self._reset(text)
+
+    def _reset(self, text: str) -> None:
+        self.lines[:] = split_lines(text)
+        self._breaks[:] = [*_BREAK.findall(text), ""]
+
+    @property
+    def text(self) -> str:
+        """The text as edited so far."""
+        return "".join(chain.from_iterable(zip(self.lines, self._breaks, strict=True)))
+
+    def apply(self, change: TextChange) -> None:
+        """Apply one content change (a range past the end is clamped to it, as ``LineIndex.apply`` does)."""
+        if change.range is None:
+            self._reset(change.text)
+            return
+        start, end = self._clamp(change.range.start), self._clamp(change.range.end)
+        end = max(start, end)
+        first, last = start.line, end.line
+        trailing = self._breaks[last]
+        piece = self.lines[first][: start.column] + change.text + self.lines[last][end.column :] + trailing
+        if first > 0 and self._breaks[first - 1] == "\r" and piece.startswith("\n"):
+            first -= 1  # a CR before the edit and an LF at its start now make one CRLF break
+            piece = self.lines[first] + "\r" + piece
+        lines, breaks = split_lines(piece), _BREAK.findall(piece)
+        if trailing:
+            lines.pop()  # the empty "line" after the piece's own final break
+        else:
+            breaks.append("")
+        self.lines[first : last + 1] = lines
+        self._breaks[first : last + 1] = breaks
+
+    def _clamp(self, pos: Position) -> Position:
+        if pos.line >= len(self.lines):
+            return Position(len(self.lines) - 1, len(self.lines[-1]))
+        line = max(pos.line, 0)
+        return Position(line, min(max(pos.column, 0), len(self.lines[line])))
+
+
+def apply_changes(text: str, changes: Iterable[TextChange]) -> str:
+    """The text after content changes applied one after another, in time linear in the text and changes."""
+    editable = EditableText(text)
+    for change in changes:
+        editable.apply(change)
+    return editable.text
 
 
 def byte_point_after(start: tuple[int, int], inserted: bytes) -> tuple[int, int]:
