@@ -91,11 +91,12 @@ class _Follower:
         while True:
             function = enclosing_function(point)
             binding = find_binding(self.syntax, name, point)
-            if function is None or binding is None:
+            if function is None:
                 return binding
-            if binding.form == "parameter" or _same(enclosing_function(binding.statement), function):
-                return binding
-            if enclosing_function(function) is None:
+            local = binding is not None and (
+                binding.form == "parameter" or _same(enclosing_function(binding.statement), function)
+            )
+            if local or enclosing_function(function) is None:
                 return binding
             point = function  # not bound in this function: look in the one around it
 

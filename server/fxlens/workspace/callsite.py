@@ -67,7 +67,7 @@ class NodeArgument:
     complete: bool = True  # False when the collection literal is unterminated or has errors
     keyword_range: Range | None = None  # ``return_nodes=`` through the value's end; None when positional
     literal_range: Range | None = None  # the collection the queries were read from; None when there is none
-    literal_uri: str = ""  # the document holding that collection when it is not the call's own ("": the call's)
+    literal_file: str = ""  # the file (absolute path) holding that collection when not the call's ("": the call's)
     via: str = ""  # the expression followed from the call to the collection (``taps``, ``self.taps``); "": inline
     imported: str = ""  # the import the value comes from (``.config.TAPS``) while not read from that module yet
 

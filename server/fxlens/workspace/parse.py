@@ -20,6 +20,7 @@ from tree_sitter import Language, Node, Parser, Tree
 
 from fxlens.workspace.callsite import CallSite, NodeArgKind, NodeArgument, NodeQuery, Position, Range, StringLiteral
 from fxlens.workspace.callsites import find_call_sites
+from fxlens.workspace.repair import error_windows as _error_windows
 from fxlens.workspace.repair import repair
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
@@ -27,7 +28,6 @@ from fxlens.workspace.text import LineIndex, TextChange, apply_changes
 
 PYTHON = Language(tree_sitter_python.language())
 _PARSER = Parser(PYTHON)
-_STATEMENT_PARENTS = frozenset({"module", "block"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,28 +151,6 @@ def _point(data: bytes, offset: int) -> tuple[int, int]:
     return (data.count(b"\n", 0, offset), offset - data.rfind(b"\n", 0, offset) - 1)
 
 
-def _error_windows(root: Node) -> list[tuple[int, int]]:
-    """Line spans of the statements that hold syntax errors, merged."""
-    spans: list[tuple[int, int]] = []
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        if node.is_error or node.is_missing:
-            statement = node
-            while statement.parent is not None and statement.parent.type not in _STATEMENT_PARENTS:
-                statement = statement.parent
-            spans.append((statement.start_point[0], max(statement.end_point[0], node.end_point[0])))
-        else:
-            pending.extend(child for child in node.children if child.has_error or child.is_missing)
-    merged: list[tuple[int, int]] = []
-    for first, last in sorted(spans):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
-        else:
-            merged.append((first, last))
-    return merged
-
-
 Role = Literal["node", "output"]
 
 
@@ -196,7 +174,7 @@ def literal_uses(call_sites: Sequence[CallSite]) -> tuple[LiteralUse, ...]:
     grouped: dict[Range, list[ArgumentUse]] = {}
     for site in call_sites:
         for argument in site.node_arguments:
-            if argument.literal_uri:
+            if argument.literal_file:
                 continue  # the literal is in another document
             region = argument.literal_range
             if region is None and argument.form == "other" and not argument.via:
