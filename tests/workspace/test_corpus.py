@@ -64,8 +64,8 @@ CASES = [
     ),
     Case(
         "fully-qualified",
-        "import torchvision\n"
-        + 'torchvision.models.feature_extraction.create_feature_extractor(torchvision.models.resnet50(num_classes=10), ["fc"])\n',
+        "import torchvision\n" + "torchvision.models.feature_extraction.create_feature_extractor("
+        'torchvision.models.resnet50(num_classes=10), ["fc"])\n',
         ("create_feature_extractor torchvision torchvision.models.resnet50(num_classes=10) | return_nodes: fc",),
         spec="torchvision torchvision.models:resnet50 () (num_classes=10) () default",
     ),
@@ -78,7 +78,8 @@ CASES = [
     ),
     Case(
         "timm-layers",
-        "from timm.layers import get_graph_node_names\nimport timm\nget_graph_node_names(timm.create_model('vit_small_patch16_224'))\n",
+        "from timm.layers import get_graph_node_names\nimport timm\n"
+        "get_graph_node_names(timm.create_model('vit_small_patch16_224'))\n",
         ("get_graph_node_names timm timm.create_model('vit_small_patch16_224') |",),
         spec="timm timm:create_model ('vit_small_patch16_224') () () default",
     ),
@@ -106,8 +107,8 @@ CASES = [
     ),
     Case(
         "shadowed-later",
-        TV
-        + "create_feature_extractor(a, ['x'])\nfrom other import create_feature_extractor\ncreate_feature_extractor(b, ['y'])\n",
+        TV + "create_feature_extractor(a, ['x'])\nfrom other import create_feature_extractor\n"
+        "create_feature_extractor(b, ['y'])\n",
         ("create_feature_extractor torchvision a | return_nodes: x",),
     ),
     # ---- arguments ------------------------------------------------------------------------------
@@ -120,7 +121,8 @@ CASES = [
         "positional-train-eval",
         TV + R18 + "create_feature_extractor(resnet18(), None, ['a'], {'b'})\n",
         (
-            "create_feature_extractor torchvision resnet18() | return_nodes: other | train_return_nodes: a | eval_return_nodes: b",
+            "create_feature_extractor torchvision resnet18() | return_nodes: other | train_return_nodes: a | "
+            "eval_return_nodes: b",
         ),
     ),
     Case(
@@ -142,7 +144,8 @@ CASES = [
         "multi-line-call",
         TV
         + R18
-        + "fe = create_feature_extractor(\n    resnet18(),\n    return_nodes={\n        'layer1': 'a',  # low\n        'layer4': 'b',\n    },\n)\n",
+        + "fe = create_feature_extractor(\n    resnet18(),\n    return_nodes={\n        'layer1': 'a',  # low\n"
+        "        'layer4': 'b',\n    },\n)\n",
         ("create_feature_extractor torchvision resnet18() | return_nodes: layer1->a, layer4->b",),
     ),
     Case(
@@ -166,9 +169,11 @@ CASES = [
     Case(
         "tracer-kwargs",
         TV + R18 + "import math\nfrom torchvision.ops import Permute\n"
-        "create_feature_extractor(resnet18(), ['fc'], tracer_kwargs={'leaf_modules': [Permute], 'autowrap_modules': [math], 'param_shapes_constant': True})\n",
+        "create_feature_extractor(resnet18(), ['fc'], tracer_kwargs={'leaf_modules': [Permute], "
+        "'autowrap_modules': [math], 'param_shapes_constant': True})\n",
         ("create_feature_extractor torchvision resnet18() | return_nodes: fc",),
-        spec="torchvision torchvision.models:resnet18 () () () default leaf=torchvision.ops:Permute wrap=math other=param_shapes_constant:True",
+        spec="torchvision torchvision.models:resnet18 () () () default leaf=torchvision.ops:Permute wrap=math "
+        "other=param_shapes_constant:True",
     ),
     Case(
         "suppress-and-concrete",
@@ -190,7 +195,8 @@ CASES = [
         TV + "from torchvision.models.detection import fasterrcnn_resnet50_fpn\n"
         "create_feature_extractor(fasterrcnn_resnet50_fpn(weights_backbone=None).backbone.body, ['layer1'])\n",
         (
-            "create_feature_extractor torchvision fasterrcnn_resnet50_fpn(weights_backbone=None).backbone.body | return_nodes: layer1",
+            "create_feature_extractor torchvision fasterrcnn_resnet50_fpn(weights_backbone=None).backbone.body "
+            "| return_nodes: layer1",
         ),
         spec="torchvision torchvision.models.detection:fasterrcnn_resnet50_fpn () () (backbone,body) default",
     ),
@@ -224,7 +230,8 @@ CASES = [
     Case(
         "same-file-class-in-function",
         TV + "import torch, torch.nn as nn\nclass Net(nn.Module):\n    pass\n"
-        "def main():\n    model = Net()\n    fe = create_feature_extractor(model, ['x'])\n    fe(torch.randn(2, 3, 32, 32))\n",
+        "def main():\n    model = Net()\n    fe = create_feature_extractor(model, ['x'])\n"
+        "    fe(torch.randn(2, 3, 32, 32))\n",
         ("create_feature_extractor torchvision model | return_nodes: x",),
         spec="workspace main:Net () () () file:2x3x32x32",
     ),
@@ -283,16 +290,16 @@ CASES = [
     ),
     Case(
         "non-literal-argument",
-        TV
-        + "import torch, torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self, w):\n        super().__init__()\n"
+        TV + "import torch, torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self, w):\n"
+        "        super().__init__()\n"
         "create_feature_extractor(Net(torch.ones(3)), ['fc'])\n",
         ("create_feature_extractor torchvision Net(torch.ones(3)) | return_nodes: fc",),
         spec='unresolved: set `args` under [tool.fxlens.models."main:Net"]',
     ),
     Case(
         "non-literal-argument-configured",
-        TV
-        + "import torch, torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self, w):\n        super().__init__()\n"
+        TV + "import torch, torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self, w):\n"
+        "        super().__init__()\n"
         "create_feature_extractor(Net(torch.ones(3)), ['fc'])\n",
         ("create_feature_extractor torchvision Net(torch.ones(3)) | return_nodes: fc",),
         spec="workspace main:Net (3) () () config:1x3x8x8",
@@ -333,9 +340,8 @@ CASES = [
     ),
     Case(
         "input-size-keyword",
-        TV
-        + R18
-        + "import torch as T\nm = resnet18()\nfe = create_feature_extractor(m, ['fc'])\nm(T.rand(size=(4, 3, 50, 60)))\n",
+        TV + R18 + "import torch as T\nm = resnet18()\nfe = create_feature_extractor(m, ['fc'])\n"
+        "m(T.rand(size=(4, 3, 50, 60)))\n",
         ("create_feature_extractor torchvision m | return_nodes: fc",),
         spec="torchvision torchvision.models:resnet18 () () () file:4x3x50x60",
     ),
@@ -533,6 +539,31 @@ CASES = [
         "return_nodes node lä",
         half_typed=True,
     ),
+    # ---- node names bound elsewhere in the file --------------------------------------------------
+    Case(
+        "bound-comprehension",
+        TV + R18 + 'taps = {f"layer{i}": f"c{i}" for i in range(1, 3)}\n'
+        "fe = create_feature_extractor(resnet18(), return_nodes=taps)\n",
+        ("create_feature_extractor torchvision resnet18() | return_nodes: layer1->c1, layer2->c2",),
+    ),
+    Case(
+        "ht-bound-above-the-call",
+        TV + R18 + "taps = ['layer1', 'lay‸\nfe = create_feature_extractor(resnet18(), return_nodes=taps)\n",
+        ("create_feature_extractor torchvision resnet18() | return_nodes: layer1, lay*",),
+        "return_nodes node lay",
+        half_typed=True,
+    ),
+    Case(
+        "ht-self-attribute-in-init",
+        TV
+        + R18
+        + "class Probe:\n    def __init__(self):\n        self.model = resnet18()\n"
+        + "        self.taps = {'layer1': 'lo‸\n"
+        + "    def run(self):\n        return create_feature_extractor(self.model, self.taps)\n",
+        ("create_feature_extractor torchvision self.model | return_nodes: layer1->lo*",),
+        "return_nodes output lo",
+        half_typed=True,
+    ),
 ]
 
 
@@ -632,6 +663,10 @@ def test_string_ranges_cover_exactly_what_was_typed(case: Case) -> None:
             for query in argument.queries:
                 for string in (query.name, query.output):
                     if string is None:
+                        continue
+                    if string.computed:  # a comprehension's value: placed at the f-string that yields it
+                        assert doc.lines.slice(string.literal_range).startswith("f")
+                        assert string.literal_range.start < string.range.start < string.literal_range.end
                         continue
                     raw = doc.lines.slice(string.range)
                     assert raw.encode().decode("unicode_escape") == string.value or raw == string.value
