@@ -13,26 +13,34 @@ import {
 } from "vscode-languageclient/node";
 import { DOCUMENT_SELECTOR } from "./documents";
 import type { ServerClient, Subscription, Target } from "./lifecycle";
+import { LeveledWriter, TraceWriter } from "./log";
 import { answerConfiguration, type FxlensOptions } from "./options";
 
 export interface ClientContext {
   /** The extension's folder: the server's working directory. */
   readonly extensionPath: string;
-  readonly output: vscode.OutputChannel;
+  readonly output: vscode.LogOutputChannel;
   /** The options of the running server, for its `workspace/configuration` requests. */
   readonly currentOptions: () => FxlensOptions | undefined;
 }
 
 /** A `LanguageClient` as the lifecycle drives it; `languageClient` is there for requests. */
 export class FxlensClient implements ServerClient {
-  constructor(readonly languageClient: LanguageClient) {}
+  constructor(
+    readonly languageClient: LanguageClient,
+    private readonly writer: LeveledWriter,
+  ) {}
 
   start(): Promise<void> {
     return this.languageClient.start();
   }
 
-  dispose(): Promise<void> {
-    return this.languageClient.dispose();
+  async dispose(): Promise<void> {
+    try {
+      await this.languageClient.dispose();
+    } finally {
+      this.writer.flush();
+    }
   }
 
   isRunning(): boolean {
@@ -57,6 +65,7 @@ export class FxlensClient implements ServerClient {
 }
 
 export function createClient(target: Target, context: ClientContext): FxlensClient {
+  const writer = new LeveledWriter(context.output);
   // The working directory is the extension's own, so `python -m fxlens` cannot import an
   // `fxlens` package from the workspace (`-m` puts the working directory on sys.path).
   const server: Executable = {
@@ -68,8 +77,8 @@ export function createClient(target: Target, context: ClientContext): FxlensClie
   const options: LanguageClientOptions = {
     documentSelector: [...DOCUMENT_SELECTOR],
     initializationOptions: target.launch.options,
-    outputChannel: context.output,
-    traceOutputChannel: context.output,
+    outputChannel: writerChannel(context.output, writer),
+    traceOutputChannel: writerChannel(context.output, new TraceWriter(context.output)),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
       workspace: {
@@ -80,5 +89,24 @@ export function createClient(target: Target, context: ClientContext): FxlensClie
       },
     },
   };
-  return new FxlensClient(new LanguageClient("fxlens", "fxlens", server, options));
+  return new FxlensClient(new LanguageClient("fxlens", "fxlens", server, options), writer);
+}
+
+/**
+ * An output channel for vscode-languageclient that writes into the log channel through `writer`
+ * (vscode-languageclient 9 knows plain output channels only). Disposing it leaves the log channel,
+ * which the extension owns, open.
+ */
+function writerChannel(channel: vscode.LogOutputChannel, writer: { append(text: string): void; appendLine(line: string): void }): vscode.OutputChannel {
+  return {
+    name: channel.name,
+    append: (text) => writer.append(text),
+    appendLine: (line) => writer.appendLine(line),
+    replace: (text) => writer.appendLine(text),
+    clear: () => channel.clear(),
+    show: (columnOrPreserveFocus?: vscode.ViewColumn | boolean, preserveFocus?: boolean) =>
+      channel.show(typeof columnOrPreserveFocus === "boolean" ? columnOrPreserveFocus : preserveFocus),
+    hide: () => channel.hide(),
+    dispose: () => undefined,
+  };
 }

@@ -124,14 +124,18 @@ export class ServerLifecycle<C extends ServerClient> {
     }
     const client = this.host.createClient(target);
     const running: Running<C> = { client, target, subscriptions: [] };
-    const executeCode = launch.options.executeCode;
+    const shown = {
+      interpreter: interpreter.command,
+      executeCode: launch.options.executeCode,
+      ...(problem === undefined ? {} : { limitation: problem.message }),
+    };
     running.subscriptions.push(
       client.onNotification(STATUS_NOTIFICATION, (params) => {
         const status = parseStatus(params);
         if (status === undefined) {
           this.host.log.warn(`Ignored a malformed ${STATUS_NOTIFICATION} notification: ${JSON.stringify(params)}`);
         } else {
-          this.host.showStatus({ kind: "running", status, interpreter: interpreter.command, executeCode });
+          this.host.showStatus({ kind: "running", status, ...shown });
         }
       }),
       client.onDidStop(() => {
@@ -149,7 +153,7 @@ export class ServerLifecycle<C extends ServerClient> {
       await this.stop();
       return;
     }
-    this.host.showStatus({ kind: "running", status: { state: "idle", message: "ready" }, interpreter: interpreter.command, executeCode });
+    this.host.showStatus({ kind: "running", status: { state: "idle", message: "ready" }, ...shown });
     this.host.started(target);
   }
 

@@ -97,11 +97,12 @@ export function parseReport(stdout: string): CheckReport | undefined {
 /**
  * The problem `run` shows for `interpreter`, or undefined when the server can start as it is.
  * `executeCode`: models are traced (a trusted workspace), so a Python without torch is worth saying.
- * `canSelect`: the Python extension's interpreter picker is there to offer.
+ * `canSelect`: the Python extension's interpreter picker is there to offer (it does not help while
+ * `fxlens.interpreter` is set: the setting comes first).
  */
 export function preflightProblem(interpreter: Interpreter, run: CheckRun, executeCode: boolean, canSelect: boolean): Problem | undefined {
   const who = describeInterpreter(interpreter);
-  const pick: Remedy[] = canSelect ? ["selectInterpreter", "openSettings"] : ["openSettings"];
+  const pick: Remedy[] = canSelect && interpreter.source !== "setting" ? ["selectInterpreter", "openSettings"] : ["openSettings"];
   if ("spawnError" in run) {
     return { fatal: true, message: `fxlens: cannot run ${who}: ${run.spawnError}`, remedies: [...pick, "showLog"] };
   }
@@ -128,7 +129,7 @@ export function preflightProblem(interpreter: Interpreter, run: CheckRun, execut
   if (executeCode && !report.torch) {
     return {
       fatal: false,
-      message: `fxlens: ${who} has no torch, so fxlens cannot trace models (no node names or shapes; static diagnostics only). Select the interpreter of your PyTorch project.`,
+      message: `fxlens: ${who} has no torch, so fxlens cannot trace models (no node names or shapes; static diagnostics only). Choose the interpreter of your PyTorch project.`,
       remedies: pick,
     };
   }

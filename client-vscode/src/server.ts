@@ -13,7 +13,7 @@ import { toOptions } from "./options";
 import { type Problem, preflightProblem, type Remedy, runCheck } from "./preflight";
 import type { PythonExtensionBridge } from "./python";
 import type { ClientState } from "./status";
-import type { StatusBar } from "./statusBar";
+import type { LanguageStatus } from "./languageStatus";
 
 const REMEDY_LABELS: Record<Remedy, string> = {
   selectInterpreter: "Select Interpreter",
@@ -27,11 +27,14 @@ export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Dispos
 
   constructor(
     private readonly extensionPath: string,
-    private readonly output: vscode.OutputChannel,
-    private readonly statusBar: StatusBar,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly status: LanguageStatus,
     private readonly python: PythonExtensionBridge,
-    readonly log: Logger,
   ) {}
+
+  get log(): Logger {
+    return this.output;
+  }
 
   /** The running client, for requests such as `fxlens/showNodes`. */
   get running(): FxlensClient | undefined {
@@ -68,7 +71,7 @@ export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Dispos
   }
 
   showStatus(state: ClientState): void {
-    this.statusBar.show(state);
+    this.status.show(state);
   }
 
   report(problem: Problem): void {
@@ -101,7 +104,8 @@ export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Dispos
         await vscode.commands.executeCommand("python.setInterpreter");
         return;
       case "openSettings":
-        await vscode.commands.executeCommand("workbench.action.openSettings", "fxlens.interpreter");
+        // By id: the query finds the setting in the User tab of a remote window too (its scope is `resource`).
+        await vscode.commands.executeCommand("workbench.action.openSettings", "@id:fxlens.interpreter");
         return;
       case "showLog":
         this.output.show(true);

@@ -1,4 +1,8 @@
-/** The status bar item's text, tooltip and colour for the server's state. */
+/**
+ * What the language status item for Python shows for the server's state. Red (error severity) is
+ * for a broken extension or server only; a problem in the user's model is a diagnostic, and one in
+ * the environment (no torch, a worker that cannot start) is a warning.
+ */
 
 export type ServerState = "idle" | "tracing" | "error";
 
@@ -11,14 +15,26 @@ export interface ServerStatus {
 /** The client's own view: the server's reported status, or where the process itself is. */
 export type ClientState =
   | { readonly kind: "starting"; readonly interpreter: string }
-  | { readonly kind: "running"; readonly status: ServerStatus; readonly interpreter: string; readonly executeCode: boolean }
+  | {
+      readonly kind: "running";
+      readonly status: ServerStatus;
+      readonly interpreter: string;
+      readonly executeCode: boolean;
+      /** What the preflight found missing that limits the server (no torch: nothing is traced). */
+      readonly limitation?: string;
+    }
   | { readonly kind: "stopped"; readonly reason: string };
 
+export type StatusSeverity = "information" | "warning" | "error";
+
 export interface StatusView {
+  /** The item's short text (codicons allowed). */
   readonly text: string;
-  readonly tooltip: string;
-  /** `error` and `warning` map to the status bar's error/warning background colours. */
-  readonly background: "error" | "warning" | undefined;
+  /** The longer text beside it in the language status hover. */
+  readonly detail: string;
+  readonly severity: StatusSeverity;
+  /** A spinner on the language status: the server is starting or tracing. */
+  readonly busy: boolean;
 }
 
 /** A `fxlens/status` params object, or undefined for anything else (the server is a separate program). */
@@ -38,21 +54,25 @@ const MAX_TEXT = 48;
 export function statusView(state: ClientState): StatusView {
   switch (state.kind) {
     case "starting":
-      return { text: "$(loading~spin) fxlens", tooltip: `fxlens: starting the server with ${state.interpreter}`, background: undefined };
+      return { text: "$(loading~spin) fxlens", detail: `starting the server with ${state.interpreter}`, severity: "information", busy: true };
     case "stopped":
-      return { text: "$(circle-slash) fxlens", tooltip: `fxlens: ${state.reason}`, background: "error" };
+      return { text: "$(circle-slash) fxlens", detail: state.reason, severity: "error", busy: false };
     case "running": {
-      const restricted = state.executeCode ? "" : "\nRestricted mode: this workspace is not trusted, so no model code runs (static diagnostics only).";
-      const tooltip = `fxlens: ${state.status.message || state.status.state}\nServer: ${state.interpreter}${restricted}`;
+      const server = `Server: ${state.interpreter}`;
+      const restricted = state.executeCode ? "" : " · restricted mode: this workspace is not trusted, so no model code runs (static diagnostics only)";
+      const detail = (message: string) => `${message} · ${server}${restricted}`;
       if (state.status.state === "tracing") {
-        return { text: `$(sync~spin) fxlens: ${shorten(state.status.message || "tracing")}`, tooltip, background: undefined };
+        return { text: `$(sync~spin) fxlens: ${shorten(state.status.message || "tracing")}`, detail: detail(state.status.message), severity: "information", busy: true };
       }
       if (state.status.state === "error") {
-        return { text: "$(error) fxlens", tooltip, background: "error" };
+        return { text: "$(warning) fxlens", detail: detail(state.status.message), severity: "warning", busy: false };
+      }
+      if (state.limitation !== undefined) {
+        return { text: "$(warning) fxlens: no tracing", detail: detail(state.limitation), severity: "warning", busy: false };
       }
       return state.executeCode
-        ? { text: "$(check) fxlens", tooltip, background: undefined }
-        : { text: "$(shield) fxlens (restricted)", tooltip, background: "warning" };
+        ? { text: "$(check) fxlens", detail: detail(state.status.message || "ready"), severity: "information", busy: false }
+        : { text: "$(shield) fxlens (restricted)", detail: detail(state.status.message || "ready"), severity: "information", busy: false };
     }
   }
 }

@@ -172,6 +172,27 @@ describe("ServerLifecycle", () => {
     assert.ok(!host.statuses.some((state) => state.kind === "stopped"), JSON.stringify(host.statuses));
   });
 
+  it("ignores a malformed status notification, with a warning in the log", async () => {
+    const host = new FakeHost();
+    const lifecycle = new ServerLifecycle(host);
+    await lifecycle.reload();
+    const shown = host.statuses.length;
+    host.clients[0].notify(STATUS_NOTIFICATION, { state: "busy" });
+    assert.equal(host.statuses.length, shown);
+    assert.ok(host.lines.some((line) => line.startsWith("warn Ignored a malformed fxlens/status")), host.lines.join("\n"));
+  });
+
+  it("logs a normal restart at information level only", async () => {
+    const host = new FakeHost();
+    const lifecycle = new ServerLifecycle(host);
+    await lifecycle.reload();
+    await lifecycle.reload(true);
+    assert.deepEqual(
+      host.lines.filter((line) => !line.startsWith("info ")),
+      [],
+    );
+  });
+
   it("shows a server that stops by itself as stopped", async () => {
     const host = new FakeHost();
     const lifecycle = new ServerLifecycle(host);
@@ -225,6 +246,10 @@ describe("ServerLifecycle", () => {
     assert.equal(host.clients.length, 1);
     assert.deepEqual(host.reports, [host.problem]);
     assert.ok(host.lines.includes("warn fxlens: no torch"), host.lines.join("\n"));
+    const limited = { interpreter: "/venv/bin/python", executeCode: true, limitation: "fxlens: no torch" };
+    assert.deepEqual(host.last, { kind: "running", status: { state: "idle", message: "ready" }, ...limited });
+    host.clients[0].notify(STATUS_NOTIFICATION, { state: "idle", message: "resnet18: 70 nodes" });
+    assert.deepEqual(host.last, { kind: "running", status: { state: "idle", message: "resnet18: 70 nodes" }, ...limited }, "the limitation stays");
   });
 
   it("keeps no handler of a client that failed to start", async () => {

@@ -7,7 +7,10 @@ import { type SettingsReader, toOptions } from "../src/options";
 import { RULES, SEVERITIES } from "../src/rules";
 import { RESTART_COMMAND, SHOW_LOG_COMMAND, SHOW_NODES_COMMAND } from "../src/commands";
 
-const properties = manifest.contributes.configuration.properties as Record<string, { default?: unknown; properties?: Record<string, { enum: string[] }> }>;
+const properties = manifest.contributes.configuration.properties as Record<
+  string,
+  { default?: unknown; scope?: string; properties?: Record<string, { enum: string[] }> }
+>;
 
 describe("package.json", () => {
   it("targets the VS Code that vscode-languageclient 9 requires", () => {
@@ -54,6 +57,10 @@ describe("package.json", () => {
     for (const value of Object.values(quick)) {
       assert.ok(["on", "inline", "off"].includes(value));
     }
+  });
+
+  it("scopes the interpreter setting so that a remote window's User settings show it (machine scopes are hidden there)", () => {
+    assert.equal(properties["fxlens.interpreter"].scope, "resource");
   });
 
   it("has a trace setting for the client id `fxlens`", () => {

@@ -10,6 +10,7 @@ import { type CheckRun, parseReport, preflightProblem, runCheck } from "../src/p
 const PYTHON = process.env.FXLENS_TEST_PYTHON ?? "python3";
 const SERVER = resolve(__dirname, "../../../server");
 const python = { command: "/v/bin/python", source: "setting" } as const;
+const selected = { command: "/v/bin/python", source: "python-extension" } as const;
 
 /** An executable shell script with `body`: an interpreter as the extension sees it. */
 function script(body: string): string {
@@ -43,9 +44,9 @@ describe("runCheck with real interpreters", () => {
 
   it("says fxlens is not installed for a Python without it (no site-packages)", async () => {
     const run = await runCheck(wrapper("-S -E"), tmpdir());
-    const problem = preflightProblem(python, run, true, true);
+    const problem = preflightProblem(selected, run, true, true);
     assert.equal(problem?.fatal, true);
-    assert.match(problem?.message ?? "", /the fxlens package is not installed for \/v\/bin\/python \(from fxlens\.interpreter\)/);
+    assert.match(problem?.message ?? "", /the fxlens package is not installed for \/v\/bin\/python \(selected in the Python extension\)/);
     assert.deepEqual(problem?.remedies, ["selectInterpreter", "openSettings", "showLog"]);
   });
 
@@ -77,11 +78,16 @@ describe("preflightProblem", () => {
   });
 
   it("says a Python without torch cannot trace, offers the interpreter picker, and still starts", () => {
-    const problem = preflightProblem(python, report({ torch: false }), true, true);
+    const problem = preflightProblem(selected, report({ torch: false }), true, true);
     assert.equal(problem?.fatal, false);
-    assert.match(problem?.message ?? "", /\/v\/bin\/python \(from fxlens\.interpreter\) has no torch, so fxlens cannot trace models/);
+    assert.match(problem?.message ?? "", /\/v\/bin\/python \(selected in the Python extension\) has no torch, so fxlens cannot trace models/);
     assert.doesNotMatch(problem?.message ?? "", /install fxlens/);
     assert.deepEqual(problem?.remedies, ["selectInterpreter", "openSettings"]);
+  });
+
+  it("offers only the settings while fxlens.interpreter is set (the picker would not change it), or without the Python extension", () => {
+    assert.deepEqual(preflightProblem(python, report({ torch: false }), true, true)?.remedies, ["openSettings"]);
+    assert.deepEqual(preflightProblem(selected, report({ torch: false }), true, false)?.remedies, ["openSettings"]);
   });
 
   it("does not ask for torch in restricted mode, where nothing is traced", () => {

@@ -21,40 +21,68 @@ describe("statusView", () => {
   const running = (state: "idle" | "tracing" | "error", message: string, executeCode = true) =>
     statusView({ kind: "running", status: { state, message }, interpreter: "/v/bin/python", executeCode });
 
-  it("spins while tracing and names what is traced", () => {
-    const view = running("tracing", "Tracing resnet18");
-    assert.equal(view.text, "$(sync~spin) fxlens: Tracing resnet18");
-    assert.equal(view.background, undefined);
-    assert.match(view.tooltip, /Server: \/v\/bin\/python/);
+  it("is ready, at information severity, naming the server's interpreter", () => {
+    assert.deepEqual(running("idle", "resnet18: 70 nodes"), {
+      text: "$(check) fxlens",
+      detail: "resnet18: 70 nodes · Server: /v/bin/python",
+      severity: "information",
+      busy: false,
+    });
   });
 
-  it("shortens a long tracing message", () => {
+  it("is busy while tracing and names what is traced", () => {
+    assert.deepEqual(running("tracing", "Tracing resnet18"), {
+      text: "$(sync~spin) fxlens: Tracing resnet18",
+      detail: "Tracing resnet18 · Server: /v/bin/python",
+      severity: "information",
+      busy: true,
+    });
+  });
+
+  it("shortens a long tracing message in the text, not in the detail", () => {
     const view = running("tracing", "x".repeat(200));
     assert.ok(view.text.length < 80);
     assert.ok(view.text.endsWith("…"));
-    assert.match(view.tooltip, /x{200}/);
+    assert.match(view.detail, /x{200}/);
   });
 
-  it("shows an error with its message in the tooltip and an error background", () => {
-    const view = running("error", "worker crashed: out of memory");
-    assert.equal(view.text, "$(error) fxlens");
-    assert.equal(view.background, "error");
-    assert.match(view.tooltip, /worker crashed: out of memory/);
+  it("shows the server's error as a warning, never red: a model's problem is a diagnostic", () => {
+    const view = running("error", "resnet18: trace error: boom");
+    assert.equal(view.text, "$(warning) fxlens");
+    assert.equal(view.severity, "warning");
+    assert.match(view.detail, /resnet18: trace error: boom/);
   });
 
-  it("says when the workspace is restricted", () => {
+  it("shows a limitation the preflight found (no torch) as a warning that stays", () => {
+    const view = statusView({
+      kind: "running",
+      status: { state: "idle", message: "ready" },
+      interpreter: "/v/bin/python",
+      executeCode: true,
+      limitation: "fxlens: /v/bin/python has no torch",
+    });
+    assert.equal(view.text, "$(warning) fxlens: no tracing");
+    assert.equal(view.severity, "warning");
+    assert.match(view.detail, /has no torch/);
+  });
+
+  it("says when the workspace is restricted, at information severity (nothing is broken)", () => {
     const view = running("idle", "ready", false);
     assert.equal(view.text, "$(shield) fxlens (restricted)");
-    assert.equal(view.background, "warning");
-    assert.match(view.tooltip, /not trusted/);
-    assert.equal(running("idle", "ready").text, "$(check) fxlens");
+    assert.equal(view.severity, "information");
+    assert.match(view.detail, /not trusted/);
   });
 
-  it("shows starting and stopped", () => {
-    assert.match(statusView({ kind: "starting", interpreter: "python3" }).tooltip, /starting the server with python3/);
+  it("is busy while starting; red only when the server is stopped", () => {
+    assert.deepEqual(statusView({ kind: "starting", interpreter: "python3" }), {
+      text: "$(loading~spin) fxlens",
+      detail: "starting the server with python3",
+      severity: "information",
+      busy: true,
+    });
     const stopped = statusView({ kind: "stopped", reason: "fxlens is not installed" });
-    assert.equal(stopped.background, "error");
-    assert.match(stopped.tooltip, /fxlens is not installed/);
+    assert.equal(stopped.severity, "error");
+    assert.equal(stopped.detail, "fxlens is not installed");
   });
 });
 
