@@ -26,7 +26,7 @@ class CannotResolve(Exception):
 @dataclass(frozen=True)
 class Construction:
     """How the model of an expression is built: ``callable`` of ``module`` called with ``args`` and
-    ``kwargs``, then ``attributes`` followed."""
+    ``kwargs``, then ``attributes`` followed, then (if ``children``) a slice of its children kept."""
 
     builder: Builder
     module: str
@@ -38,6 +38,8 @@ class Construction:
     file: str = ""
     weights_requested: bool = False
     unreadable: tuple[CannotResolve, ...] = ()  # constructor arguments that are not literals
+    children: tuple[int | None, int | None] | None = None  # then nn.Sequential(*list(m.children())[a:b])
+    wrapper: str = ""  # "DataParallel" while the model is still inside a parallel wrapper
 
     @property
     def config_key(self) -> str:
@@ -52,4 +54,8 @@ class Construction:
                 arguments[1:] if self.args else [a for a in arguments if not a.startswith(("name=", "model_name="))]
             )
         text = f"{self.name}({', '.join(arguments)})" if arguments or self.attributes else self.name
-        return "".join([text, *(f"[{a}]" if a.isdigit() else f".{a}" for a in self.attributes)])
+        text = "".join([text, *(f"[{a}]" if a.isdigit() else f".{a}" for a in self.attributes)])
+        if self.children is None:
+            return text
+        start, stop = ("" if b is None else str(b) for b in self.children)
+        return f"Sequential(*list({text}.children())[{start}:{stop}])"

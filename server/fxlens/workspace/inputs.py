@@ -63,9 +63,14 @@ def _calls_of(syntax: Syntax, name: str, scope: Node | None, after: int) -> list
     while at != -1:
         node = syntax.root.descendant_for_byte_range(at, at + len(name))
         parent = node.parent if node is not None else None
-        if node is not None and node.type == "identifier" and parent is not None and parent.type == "call":
-            if parent.child_by_field_name("function") == node:
-                found.append(parent)
+        if (
+            node is not None
+            and node.type == "identifier"
+            and parent is not None
+            and parent.type == "call"
+            and parent.child_by_field_name("function") == node
+        ):
+            found.append(parent)
         at = syntax.source.find(needle, at + len(needle), end)
     return sorted(found, key=lambda n: (n.start_byte < after, n.start_byte))
 

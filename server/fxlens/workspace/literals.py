@@ -65,7 +65,11 @@ def evaluate(node: ast.expr, lookup: Callable[[str], Any]) -> Any:
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise NotLiteral("`**` in a dict is not a literal")
-        return {evaluate(k, lookup): evaluate(v, lookup) for k, v in zip(node.keys, node.values) if k is not None}
+        return {
+            evaluate(k, lookup): evaluate(v, lookup)
+            for k, v in zip(node.keys, node.values, strict=True)
+            if k is not None
+        }
     if isinstance(node, ast.Name):
         return lookup(node.id)
     if isinstance(node, ast.Attribute) and _dotted(node):

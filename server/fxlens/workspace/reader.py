@@ -92,7 +92,8 @@ class Reader:
             return literal_text(self.value(place, node))
         except NotLiteral as exc:
             text = place.text(node)
-            detail = "" if str(exc).startswith(f"`{text}`") else f" ({exc})"
+            generic = {f"`{text}` is not {kind}" for kind in ("a literal", "a constant", "a module-level constant")}
+            detail = "" if str(exc) in generic else f" ({exc})"
             raise CannotResolve(
                 f"{what} `{text}` is not a literal or a module-level constant{detail}; write its value", node
             ) from exc
@@ -104,6 +105,13 @@ class Reader:
 
         def lookup(name: str) -> Any:
             binding = None if "." in name else find_binding(place.doc.syntax, name, node)
+            if binding is not None and binding.form == "parameter":
+                default = binding.value.child_by_field_name("value")
+                if default is None:
+                    raise NotLiteral(
+                        f"`{name}` is a parameter of {function_label(place, binding.statement)} without a default"
+                    )
+                return self.value(place, default, depth + 1)  # the default is the value fxlens can know
             if binding is not None:
                 if binding.form != "value":
                     raise NotLiteral(f"`{name}` is not a constant")
@@ -137,3 +145,16 @@ def nested_class(place: Place, node: Node | None, name: str) -> Node | None:
         if statement.type == "class_definition" and target is not None and place.text(target) == name:
             return statement
     return None
+
+
+def function_label(place: Place, function: Node) -> str:
+    """`` `train()` `` or `` `Net.__init__()` ``: a function as messages name it."""
+    name = function.child_by_field_name("name")
+    if name is None:
+        return "a lambda"
+    owner = function.parent
+    while owner is not None and owner.type not in ("class_definition", "function_definition", "module"):
+        owner = owner.parent
+    owner_name = owner.child_by_field_name("name") if owner is not None and owner.type == "class_definition" else None
+    prefix = f"{place.text(owner_name)}." if owner_name is not None else ""
+    return f"`{prefix}{place.text(name)}()`"

@@ -18,6 +18,8 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from fxlens.workspace.callees import callee_of
+from fxlens.workspace.callers import callers
 from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.callsites import PARAMETERS, call_arguments
 from fxlens.workspace.config import FxlensConfig
@@ -26,12 +28,14 @@ from fxlens.workspace.inputs import file_input
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.overrides import apply_override, configured_input, override_for
 from fxlens.workspace.parse import ParsedDocument
-from fxlens.workspace.reader import MAX_DEPTH, Definition, Place, Reader
-from fxlens.workspace.scopes import find_binding
+from fxlens.workspace.reader import MAX_DEPTH, Definition, Place, Reader, function_label
+from fxlens.workspace.scopes import find_binding, self_attribute
 from fxlens.workspace.spec import InputSpec, ModelSpec, Unresolved
 from fxlens.workspace.tracer_kwargs import tracer_settings
+from fxlens.workspace.wrappers import HUB_LOAD, HUB_OPTIONS, hub_builder, unwrapped, wrapped_model
 
 WEIGHT_ARGUMENTS = frozenset({"weights", "weights_backbone", "pretrained", "pretrained_backbone"})
+TORCHVISION_POSITIONAL = ("weights", "progress")  # a builder's parameters, once positional (deprecated)
 MODEL_METHODS = frozenset(
     {"eval", "train", "to", "cpu", "cuda", "float", "double", "half", "bfloat16", "requires_grad_", "to_empty"}
 )
@@ -70,6 +74,12 @@ class _Resolver:
                     f"`{site.function}` is called without a model; pass the model as its first argument"
                 )
             found = self._model(place, model_node, 0)
+            if found.wrapper:
+                raise CannotResolve(
+                    f"`{place.text(model_node)}` is the `nn.{found.wrapper}` wrapper, whose node names all start "
+                    f"with `module.`; pass the model inside: `{place.text(model_node)}.module`",
+                    model_node,
+                )
             override = override_for(self.config, found)
             model = apply_override(found, override)
             given = arguments.get("tracer_kwargs")
@@ -90,6 +100,7 @@ class _Resolver:
             args=model.args,
             kwargs=model.kwargs,
             attributes=model.attributes,
+            children=model.children,
             file=model.file,
             workspace_root=str(self.reader.view.workspace.root) if model.builder == "workspace" else "",
             weights_requested=model.weights_requested,
@@ -113,7 +124,7 @@ class _Resolver:
         if kind == "subscript":
             value, index = node.child_by_field_name("value"), node.child_by_field_name("subscript")
             if value is not None and index is not None and index.type == "integer":
-                model = self._model(place, value, depth + 1)
+                model = _extendable(place, self._model(place, value, depth + 1), node)
                 return replace(model, attributes=(*model.attributes, place.text(index)))
             raise CannotResolve(
                 f"`{place.text(node)}`: only non-negative integer indexing of a model can be followed", node
@@ -138,7 +149,14 @@ class _Resolver:
             definition = self.reader.locate(qualified, place, depth) if qualified else None
             if definition is not None and definition.kind == "assign" and definition.node is not None:
                 return self._model(definition.place, definition.node, depth + 1)
+        assigned = self_attribute(place.doc.syntax, obj, place.text(attribute))
+        if assigned is not None:
+            return self._model(place, assigned, depth + 1)
         model = self._model(place, obj, depth + 1)
+        inner = unwrapped(place, model, attribute)
+        if inner is not None:
+            return inner
+        model = _extendable(place, model, node)
         return replace(model, attributes=(*model.attributes, place.text(attribute)))
 
     def _name(self, place: Place, node: Node, depth: int) -> Construction:
@@ -167,14 +185,16 @@ class _Resolver:
         default = parameter.child_by_field_name("value")
         if default is not None and default.type == "call":
             return self._model(place, default, depth + 1)
+        owner = function_label(place, function)
+        passed = self._passed(place, name, function, owner, depth)
+        if passed is not None:
+            return passed
         annotation = parameter.child_by_field_name("type")
-        function_name = function.child_by_field_name("name")
-        owner = f"`{place.text(function_name)}()`" if function_name is not None else "a function"
         if annotation is None:
             raise CannotResolve(
-                f"`{name}` is a parameter of {owner} without a type annotation; annotate it with a model "
-                "class of this workspace whose constructor needs no arguments, or pass "
-                f"`{name}` built in place (e.g. `MyNet()`) to the call",
+                f"`{name}` is a parameter of {owner} without a type annotation, and no single call of it in the "
+                "workspace passes a model fxlens can follow; annotate it with a model class of this workspace "
+                f"whose constructor needs no arguments, or pass `{name}` built in place (e.g. `MyNet()`) to the call",
                 parameter,
             )
         qualified = place.qualify(place.text(annotation).strip("'\""), annotation)
@@ -194,6 +214,27 @@ class _Resolver:
             )
         return self._workspace_model(definition, (), ())
 
+    def _passed(self, place: Place, name: str, function: Node, owner: str, depth: int) -> Construction | None:
+        """The model the callers of ``function`` pass for parameter ``name``, when they agree on one."""
+        found = [c for c in callers(self.reader, place, function, name) if c.argument is not None]
+        models = []
+        for caller in found:
+            try:
+                models.append(self._model(caller.place, caller.argument, depth + 1))
+            except CannotResolve:
+                continue
+        distinct = set(models)
+        if len(distinct) == 1:
+            return models[0]
+        if len(distinct) > 1:
+            lines = ", ".join(f"line {c.call.start_point[0] + 1} of {os.path.basename(c.place.file)}" for c in found)
+            raise CannotResolve(
+                f"`{name}` is a parameter of {owner}, whose calls pass different models ({lines}); "
+                "create the feature extractor where the model is built, or annotate the parameter",
+                function.child_by_field_name("name") or function,
+            )
+        return None
+
     def _call(self, place: Place, node: Node, depth: int) -> Construction:
         function, arguments = node.child_by_field_name("function"), node.child_by_field_name("arguments")
         if function is None or arguments is None:
@@ -202,19 +243,23 @@ class _Resolver:
             obj, method = function.child_by_field_name("object"), function.child_by_field_name("attribute")
             if obj is not None and method is not None and place.text(method) in MODEL_METHODS:
                 return self._model(place, obj, depth + 1)
-        dotted = place.text(function)
-        qualified = place.qualify(dotted, node) if function.type in ("identifier", "attribute") else None
-        if qualified is None:
-            if function.type in ("identifier", "attribute") and find_binding(
-                place.doc.syntax, dotted.split(".")[0], node
-            ):
-                raise CannotResolve(
-                    f"`{dotted}` is a variable, not a model class or builder fxlens can follow", function
-                )
-            raise CannotResolve(f"`{dotted}` is not imported or defined; fxlens cannot tell what it builds", function)
-        args, kwargs, weights, problems = self._arguments(place, arguments)
-        found = {"weights_requested": weights, "unreadable": problems}
+        callee = callee_of(self.reader, place, function, depth)
+        qualified, dotted = callee.qualified, place.text(function)
+        wrapped = wrapped_model(qualified, place, node, self._model, depth)
+        if wrapped is not None:
+            return wrapped
         module, _, callable_name = qualified.rpartition(".")
+        if qualified in HUB_LOAD:
+            name = hub_builder(self.reader, place, node)
+            args, kwargs, weights, problems = self._arguments(place, arguments, skip=2, ignore=HUB_OPTIONS)
+            found = {"weights_requested": weights, "unreadable": _shifted(problems, 1)}
+            return Construction(
+                "torchvision", "torchvision.models", "get_model", name, (repr(name), *args), kwargs, **found
+            )
+        builder = qualified.startswith("torchvision.models.") and callable_name[:1].islower()
+        names = TORCHVISION_POSITIONAL if builder and callable_name != "get_model" else ()
+        args, kwargs, weights, problems = self._arguments(place, arguments, names=names)
+        found = {"weights_requested": weights, "unreadable": problems}
         if qualified.startswith("torchvision.models."):
             if callable_name == "get_model":
                 model_name = _model_name(args, kwargs, ("name",), dotted, node)
@@ -224,9 +269,6 @@ class _Resolver:
             model_name = _model_name(args, kwargs, ("model_name",), dotted, node)
             return Construction("timm", "timm", "create_model", model_name, args, kwargs, **found)
         if qualified.startswith("timm.models."):
-            problems = tuple(
-                CannotResolve(p.reason, p.node, p.slot + 1) if isinstance(p.slot, int) else p for p in problems
-            )
             return Construction(
                 "timm",
                 "timm",
@@ -235,16 +277,12 @@ class _Resolver:
                 (repr(callable_name), *args),
                 kwargs,
                 weights_requested=weights,
-                unreadable=problems,
+                unreadable=_shifted(problems, 1),
             )
-        definition = self.reader.locate(qualified, place, depth)
+        definition = self.reader.locate(qualified, callee.place, depth)
         if definition is None or definition.kind not in ("class", "def"):
             package = qualified.split(".")[0]
-            raise CannotResolve(
-                f"`{dotted}` comes from `{package}`, which is neither torchvision, timm nor a module of "
-                "this workspace; fxlens cannot build it",
-                function,
-            )
+            raise CannotResolve(_foreign(dotted, package), callee.node if callee.place == place else function)
         model = self._workspace_model(definition, args, kwargs)
         return replace(model, weights_requested=weights, unreadable=problems)
 
@@ -257,17 +295,25 @@ class _Resolver:
         )
 
     def _arguments(
-        self, place: Place, arguments: Node
+        self,
+        place: Place,
+        arguments: Node,
+        names: tuple[str, ...] = (),
+        skip: int = 0,
+        ignore: frozenset[str] = frozenset(),
     ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool, tuple[CannotResolve, ...]]:
         """Literal texts of a constructor call's arguments; weights arguments are dropped and noted.
 
-        An argument that is not a literal keeps its slot with "" as text and is reported in the
-        last element, so that configuration can still supply it.
+        Positional arguments named by ``names`` are read as those keywords (torchvision builders
+        take ``weights`` first); the first ``skip`` positional arguments and the keywords in
+        ``ignore`` are not constructor arguments. An argument that is not a literal keeps its slot
+        with "" as text and is reported in the last element, so that configuration can supply it.
         """
         args: list[str] = []
         kwargs: list[tuple[str, str]] = []
         weights = False
         problems: list[CannotResolve] = []
+        position = 0  # of the next positional argument, counting the skipped and the named ones
         for argument in arguments.named_children:
             if argument.type == "comment":
                 continue
@@ -276,16 +322,22 @@ class _Resolver:
                     CannotResolve(f"`{place.text(argument)}`: write the constructor arguments out one by one", argument)
                 )
                 continue
-            slot: int | str = len(args)
             value: Node | None = argument
             if argument.type == "keyword_argument":
                 key, value = argument.child_by_field_name("name"), argument.child_by_field_name("value")
                 if key is None or value is None:
                     continue
-                slot = place.text(key)
-                if slot in WEIGHT_ARGUMENTS:
-                    weights = weights or place.text(value) not in ("None", "False")
+                slot: int | str = place.text(key)
+            else:
+                position += 1
+                if position <= skip:
                     continue
+                slot = names[position - skip - 1] if position - skip <= len(names) else len(args)
+            if slot in ignore:
+                continue
+            if slot in WEIGHT_ARGUMENTS:
+                weights = weights or place.text(value) not in ("None", "False")
+                continue
             try:
                 text = self.reader.literal(
                     place, value, f"argument `{slot}`" if isinstance(slot, str) else f"argument {slot + 1}"
@@ -341,3 +393,32 @@ def _required_parameters(place: Place, node: Node | None) -> list[str]:
                 found.append(place.text(parameter.named_children[0]))
         return found
     return []
+
+
+def _extendable(place: Place, model: Construction, node: Node) -> Construction:
+    """``model`` itself, when an attribute or index may follow it."""
+    if model.children is not None:
+        raise CannotResolve(
+            f"`{place.text(node)}`: fxlens follows attributes of the model before its children are sliced; "
+            "slice the part you want: `nn.Sequential(*list(model.part.children())[a:b])`",
+            node,
+        )
+    return model
+
+
+def _shifted(problems: tuple[CannotResolve, ...], by: int) -> tuple[CannotResolve, ...]:
+    """Unreadable positional arguments moved ``by`` slots (a model name is put first)."""
+    return tuple(CannotResolve(p.reason, p.node, p.slot + by) if isinstance(p.slot, int) else p for p in problems)
+
+
+def _foreign(dotted: str, package: str) -> str:
+    """Why a callable from outside torchvision, timm and the workspace cannot be built, for that package."""
+    if package == "torch":
+        return (
+            f"`{dotted}` builds a torch module in place; fxlens builds models from torchvision, timm or "
+            "this workspace: define the network in a function or class of a module and call it"
+        )
+    return (
+        f"`{dotted}` comes from `{package}`, which is neither torchvision, timm nor a module of "
+        "this workspace; fxlens cannot build it — wrap it in a function of a workspace module and call that"
+    )

@@ -139,3 +139,62 @@ def _parameter(function: Node, name: str, syntax: Syntax) -> Node | None:
         if target is not None and target.type == "identifier" and syntax.text(target) == name:
             return parameter
     return None
+
+
+def self_attribute(syntax: Syntax, obj: Node, attribute: str) -> Node | None:
+    """The value assigned to ``self.<attribute>`` in the class whose method ``obj`` (its ``self``) is in.
+
+    ``__init__``'s last assignment wins, else the only assignment in the class; None when ``obj``
+    is not the first parameter of a method or the class assigns the attribute nowhere or in several
+    methods. The value is evaluated in its method's scope (its names are that method's).
+    """
+    function = enclosing_function(obj)
+    if obj.type != "identifier" or function is None:
+        return None
+    owner = function.parent.parent if function.parent is not None else None
+    if owner is not None and owner.type == "decorated_definition":
+        owner = owner.parent.parent if owner.parent is not None else None
+    if owner is None or owner.type != "class_definition" or _first_parameter(syntax, function) != syntax.text(obj):
+        return None
+    assigned: dict[str, list[Node]] = {}
+    needle = attribute.encode()
+    at = syntax.source.find(needle, owner.start_byte, owner.end_byte)
+    while at != -1:
+        node = syntax.root.descendant_for_byte_range(at, at + len(needle))
+        value = _assigned_to_self(syntax, node, attribute)
+        if value is not None:
+            method = enclosing_function(value)
+            name = method.child_by_field_name("name") if method is not None else None
+            if name is not None:
+                assigned.setdefault(syntax.text(name), []).append(value)
+        at = syntax.source.find(needle, at + len(needle), owner.end_byte)
+    if "__init__" in assigned:
+        return assigned["__init__"][-1]
+    values = [v for vs in assigned.values() for v in vs]
+    return values[0] if len(values) == 1 else None
+
+
+def _assigned_to_self(syntax: Syntax, node: Node | None, attribute: str) -> Node | None:
+    """The right side of ``self.<attribute> = value`` when ``node`` is that attribute's name."""
+    target = node.parent if node is not None and node.type == "identifier" else None
+    if target is None or target.type != "attribute" or not _same(target.child_by_field_name("attribute"), node):
+        return None
+    obj, assignment = target.child_by_field_name("object"), target.parent
+    method = enclosing_function(target)
+    if obj is None or method is None or syntax.text(obj) != _first_parameter(syntax, method):
+        return None
+    if (
+        assignment is None
+        or assignment.type != "assignment"
+        or not _same(assignment.child_by_field_name("left"), target)
+    ):
+        return None
+    return assignment.child_by_field_name("right")
+
+
+def _first_parameter(syntax: Syntax, function: Node) -> str:
+    parameters = function.child_by_field_name("parameters")
+    first = parameters.named_children[0] if parameters is not None and parameters.named_children else None
+    if first is not None and first.type != "identifier":
+        first = first.child_by_field_name("name") or (first.named_children[0] if first.named_children else None)
+    return syntax.text(first) if first is not None else ""

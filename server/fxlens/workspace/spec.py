@@ -63,6 +63,7 @@ class ModelSpec:
     args: tuple[str, ...] = ()  # positional constructor arguments, literal source text
     kwargs: tuple[tuple[str, str], ...] = ()  # keyword constructor arguments, literal source text
     attributes: tuple[str, ...] = ()  # attribute chain followed after construction
+    children: tuple[int | None, int | None] | None = None  # then nn.Sequential(*list(model.children())[a:b])
     file: str = ""  # absolute path of the defining file, for workspace models
     workspace_root: str = ""  # put on sys.path (with src/) before importing ``module``
     weights_requested: bool = False  # the code asked for pretrained weights; the build ignores them
