@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from tree_sitter import Node
 
+from fxlens.workspace.arguments import TORCHVISION_POSITIONAL, constructor_arguments, required_parameters, shifted
 from fxlens.workspace.callees import callee_of
 from fxlens.workspace.callers import callers
 from fxlens.workspace.callsite import CallSite
@@ -34,8 +35,6 @@ from fxlens.workspace.spec import InputSpec, ModelSpec, Unresolved
 from fxlens.workspace.tracer_kwargs import tracer_settings
 from fxlens.workspace.wrappers import HUB_LOAD, HUB_OPTIONS, hub_builder, unwrapped, wrapped_model
 
-WEIGHT_ARGUMENTS = frozenset({"weights", "weights_backbone", "pretrained", "pretrained_backbone"})
-TORCHVISION_POSITIONAL = ("weights", "progress")  # a builder's parameters, once positional (deprecated)
 MODEL_METHODS = frozenset(
     {"eval", "train", "to", "cpu", "cuda", "float", "double", "half", "bfloat16", "requires_grad_", "to_empty"}
 )
@@ -205,7 +204,7 @@ class _Resolver:
                 "workspace; annotate it with one whose constructor needs no arguments",
                 annotation,
             )
-        required = _required_parameters(definition.place, definition.node)
+        required = required_parameters(definition.place, definition.node)
         if required:
             raise CannotResolve(
                 f"`{name}` is annotated `{place.text(annotation)}`, whose constructor needs "
@@ -251,14 +250,16 @@ class _Resolver:
         module, _, callable_name = qualified.rpartition(".")
         if qualified in HUB_LOAD:
             name = hub_builder(self.reader, place, node)
-            args, kwargs, weights, problems = self._arguments(place, arguments, skip=2, ignore=HUB_OPTIONS)
-            found = {"weights_requested": weights, "unreadable": _shifted(problems, 1)}
+            args, kwargs, weights, problems = constructor_arguments(
+                self.reader, place, arguments, skip=2, ignore=HUB_OPTIONS
+            )
+            found = {"weights_requested": weights, "unreadable": shifted(problems, 1)}
             return Construction(
                 "torchvision", "torchvision.models", "get_model", name, (repr(name), *args), kwargs, **found
             )
         builder = qualified.startswith("torchvision.models.") and callable_name[:1].islower()
         names = TORCHVISION_POSITIONAL if builder and callable_name != "get_model" else ()
-        args, kwargs, weights, problems = self._arguments(place, arguments, names=names)
+        args, kwargs, weights, problems = constructor_arguments(self.reader, place, arguments, names=names)
         found = {"weights_requested": weights, "unreadable": problems}
         if qualified.startswith("torchvision.models."):
             if callable_name == "get_model":
@@ -277,7 +278,7 @@ class _Resolver:
                 (repr(callable_name), *args),
                 kwargs,
                 weights_requested=weights,
-                unreadable=_shifted(problems, 1),
+                unreadable=shifted(problems, 1),
             )
         definition = self.reader.locate(qualified, callee.place, depth)
         if definition is None or definition.kind not in ("class", "def"):
@@ -293,63 +294,6 @@ class _Resolver:
         return Construction(
             "workspace", place.module, definition.qualname, definition.qualname, args, kwargs, file=place.file
         )
-
-    def _arguments(
-        self,
-        place: Place,
-        arguments: Node,
-        names: tuple[str, ...] = (),
-        skip: int = 0,
-        ignore: frozenset[str] = frozenset(),
-    ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool, tuple[CannotResolve, ...]]:
-        """Literal texts of a constructor call's arguments; weights arguments are dropped and noted.
-
-        Positional arguments named by ``names`` are read as those keywords (torchvision builders
-        take ``weights`` first); the first ``skip`` positional arguments and the keywords in
-        ``ignore`` are not constructor arguments. An argument that is not a literal keeps its slot
-        with "" as text and is reported in the last element, so that configuration can supply it.
-        """
-        args: list[str] = []
-        kwargs: list[tuple[str, str]] = []
-        weights = False
-        problems: list[CannotResolve] = []
-        position = 0  # of the next positional argument, counting the skipped and the named ones
-        for argument in arguments.named_children:
-            if argument.type == "comment":
-                continue
-            if argument.type in ("list_splat", "dictionary_splat"):
-                problems.append(
-                    CannotResolve(f"`{place.text(argument)}`: write the constructor arguments out one by one", argument)
-                )
-                continue
-            value: Node | None = argument
-            if argument.type == "keyword_argument":
-                key, value = argument.child_by_field_name("name"), argument.child_by_field_name("value")
-                if key is None or value is None:
-                    continue
-                slot: int | str = place.text(key)
-            else:
-                position += 1
-                if position <= skip:
-                    continue
-                slot = names[position - skip - 1] if position - skip <= len(names) else len(args)
-            if slot in ignore:
-                continue
-            if slot in WEIGHT_ARGUMENTS:
-                weights = weights or place.text(value) not in ("None", "False")
-                continue
-            try:
-                text = self.reader.literal(
-                    place, value, f"argument `{slot}`" if isinstance(slot, str) else f"argument {slot + 1}"
-                )
-            except CannotResolve as failure:
-                problems.append(CannotResolve(failure.reason, failure.node, slot))
-                text = ""
-            if isinstance(slot, str):
-                kwargs.append((slot, text))
-            else:
-                args.append(text)
-        return tuple(args), tuple(kwargs), weights, tuple(problems)
 
 
 def _model_name(
@@ -375,26 +319,6 @@ def _belongs(doc: ParsedDocument, node: Node) -> bool:
     return False
 
 
-def _required_parameters(place: Place, node: Node | None) -> list[str]:
-    """Names of ``__init__`` parameters without defaults (none when the class defines no ``__init__``)."""
-    body = node.child_by_field_name("body") if node is not None else None
-    for statement in body.named_children if body is not None else ():
-        if statement.type == "decorated_definition":
-            statement = statement.child_by_field_name("definition") or statement
-        name = statement.child_by_field_name("name")
-        if statement.type != "function_definition" or name is None or place.text(name) != "__init__":
-            continue
-        parameters = statement.child_by_field_name("parameters")
-        found = []
-        for parameter in (parameters.named_children if parameters is not None else [])[1:]:
-            if parameter.type == "identifier":
-                found.append(place.text(parameter))
-            elif parameter.type == "typed_parameter" and parameter.named_children:
-                found.append(place.text(parameter.named_children[0]))
-        return found
-    return []
-
-
 def _extendable(place: Place, model: Construction, node: Node) -> Construction:
     """``model`` itself, when an attribute or index may follow it."""
     if model.children is not None:
@@ -404,11 +328,6 @@ def _extendable(place: Place, model: Construction, node: Node) -> Construction:
             node,
         )
     return model
-
-
-def _shifted(problems: tuple[CannotResolve, ...], by: int) -> tuple[CannotResolve, ...]:
-    """Unreadable positional arguments moved ``by`` slots (a model name is put first)."""
-    return tuple(CannotResolve(p.reason, p.node, p.slot + by) if isinstance(p.slot, int) else p for p in problems)
 
 
 def _foreign(dotted: str, package: str) -> str:
