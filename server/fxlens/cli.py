@@ -16,15 +16,17 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from fxlens.analysis import FileReport, check_file
 from fxlens.jsondata import to_json
-from fxlens.lint import RULES, Finding, Model
+from fxlens.lint import RULES, Finding, code_range
 from fxlens.nodes import NodeTable, Problem
+from fxlens.pipeline import ResolvedCall, Tracer, check_document
 from fxlens.render import as_text
+from fxlens.state import ModelState
 from fxlens.targets import TargetError, parse_target, project_root
 from fxlens.worker.supervisor import Supervisor
+from fxlens.workspace.launch import worker_launch
 from fxlens.workspace.modules import Workspace, workspace_dependencies
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.parse import ParsedDocument, parse_document
 
 SKIPPED_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "build", "dist", ".tox"}
 MARKERS = ("create_feature_extractor", "get_graph_node_names")
@@ -41,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.command == "check":
-            return asyncio.run(_check(args))
+            return _check(args)
         return asyncio.run(_nodes(args))
     except UsageError as error:
         parser.error(str(error))  # exits with 2
@@ -105,7 +107,7 @@ def _codes(value: str) -> tuple[str, ...]:
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     unknown = [c for c in codes if not any(rule.startswith(c) for rule in RULES)]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown rule code {', '.join(unknown)} (codes are FXL001-FXL012)")
+        raise argparse.ArgumentTypeError(f"unknown rule code {', '.join(unknown)} (codes are {code_range()})")
     return codes
 
 
@@ -122,51 +124,52 @@ def _shape(value: str) -> tuple[int, ...]:
 # -- check ---------------------------------------------------------------------------------------
 
 
-async def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace) -> int:
     files = list(python_files(args.paths))
     root = project_root(Path(os.path.commonpath([os.path.abspath(p) for p in args.paths])))
     workspace = Workspace(root)
-    supervisor = None if args.no_trace else _supervisor(args, workspace)
-    try:
-        reports = []
-        for path in files:
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                print(f"{_display(path)}:1:1: cannot read the file: {error}", file=sys.stderr)
-                continue
-            if any(marker in text for marker in MARKERS):
-                reports.append(await check_file(path, text, workspace, _trace_with(supervisor)))
-    finally:
-        if supervisor is not None:
-            await supervisor.stop()
-    selected = [
-        (report, finding)
-        for report in reports
-        for finding in report.findings
-        if _wanted(finding.code, args.select, args.ignore)
-    ]
+    documents = [parse_document(path, text) for path, text in _sources(files)]
+    findings = asyncio.run(_lint(documents, workspace, args))
+    selected = [(path, f) for path, f in findings if _wanted(f.code, args.select, args.ignore)]
     print(_format(selected, args.output_format))
     for error in workspace.config_errors:
         print(f"pyproject.toml: [tool.fxlens] {error.key}: {error.message}", file=sys.stderr)
     return 1 if selected else 0
 
 
+def _sources(files: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """``(path, text)`` of each readable file that calls a function fxlens checks."""
+    for path in files:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"{_display(path)}:1:1: cannot read the file: {error}", file=sys.stderr)
+            continue
+        if any(marker in text for marker in MARKERS):
+            yield path, text
+
+
+async def _lint(
+    documents: Sequence[ParsedDocument], workspace: Workspace, args: argparse.Namespace
+) -> list[tuple[str, Finding]]:
+    """Every finding of every document, tracing with one worker unless ``--no-trace``."""
+    supervisor = None if args.no_trace else _supervisor(args, workspace)
+    trace = _tracer(supervisor) if supervisor is not None else None
+    try:
+        return [(doc.uri, f) for doc in documents for f in await check_document(doc, workspace, trace)]
+    finally:
+        if supervisor is not None:
+            await supervisor.stop()
+
+
 def _supervisor(args: argparse.Namespace, workspace: Workspace) -> Supervisor:
-    config = workspace.config
-    return Supervisor(
-        args.python or config.python or sys.executable,
-        timeout=args.timeout or config.trace_timeout or 30.0,
-        log=lambda line: None,
-    )
+    launch = worker_launch(workspace.config, args.python, args.timeout)
+    return Supervisor(launch.interpreter, timeout=launch.timeout, log=lambda line: None)
 
 
-def _trace_with(supervisor: Supervisor | None):
-    if supervisor is None:
-        return None
-
-    async def trace(spec: ModelSpec, dependencies: list[str]) -> Model:
-        return await supervisor.node_table(spec, dependencies=dependencies)
+def _tracer(supervisor: Supervisor) -> Tracer:
+    async def trace(call: ResolvedCall) -> ModelState:
+        return await supervisor.node_table(call.spec, dependencies=list(call.dependencies))
 
     return trace
 
@@ -208,12 +211,12 @@ def _walk(folder: str) -> list[str]:
     return found
 
 
-def _format(selected: list[tuple[FileReport, Finding]], output_format: str) -> str:
+def _format(selected: list[tuple[str, Finding]], output_format: str) -> str:
     if output_format == "json":
         return json.dumps(
             [
                 {
-                    "filename": report.path,
+                    "filename": path,
                     "code": f.code,
                     "name": f.name,
                     "severity": f.severity,
@@ -222,20 +225,20 @@ def _format(selected: list[tuple[FileReport, Finding]], output_format: str) -> s
                     "end_location": {"row": f.range.end.line + 1, "column": f.range.end.column + 1},
                     "fixes": [to_json(fix) for fix in f.fixes],
                 }
-                for report, f in selected
+                for path, f in selected
             ],
             indent=2,
         )
     lines = []
-    for report, f in selected:
+    for path, f in selected:
         row, col = f.range.start.line + 1, f.range.start.column + 1
         if output_format == "github":
             level = {"error": "error", "warning": "warning"}.get(f.severity, "notice")
             lines.append(
-                f"::{level} title=fxlens ({f.code}),file={report.path},line={row},col={col}::{f.code} {_escape(f.message)}"
+                f"::{level} title=fxlens ({f.code}),file={path},line={row},col={col}::{f.code} {_escape(f.message)}"
             )
         else:
-            lines.append(f"{_display(report.path)}:{row}:{col}: {f.code} {f.message}")
+            lines.append(f"{_display(path)}:{row}:{col}: {f.code} {f.message}")
     if output_format == "text":
         lines.append(
             f"Found {len(selected)} problem{'s' * (len(selected) != 1)}." if selected else "All checks passed!"

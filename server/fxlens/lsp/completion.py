@@ -7,8 +7,10 @@ from collections.abc import Collection, Sequence
 from lsprotocol import types
 
 from fxlens.lsp.describe import ARGUMENT_MODES, as_markup, detail, hover_markdown, meaning
-from fxlens.nodes import NodeTable
+from fxlens.nodes import NodeTable, Problem
+from fxlens.state import ModelState
 from fxlens.workspace.parse import CursorContext
+from fxlens.workspace.spec import Unresolved
 
 
 def candidates(table: NodeTable, kind: str) -> list[tuple[str, str]]:
@@ -94,8 +96,22 @@ def documentation(
     return item
 
 
-def not_ready_item(message: str) -> types.CompletionItem:
-    """The single item shown while the model is still being traced (or could not be)."""
-    return types.CompletionItem(
-        label=message, kind=types.CompletionItemKind.Text, insert_text="", filter_text="", sort_text="~"
+def not_ready_message(state: ModelState) -> str:
+    """Why there are no names to offer: the model failed, is unresolved, or is still being traced."""
+    if isinstance(state, Problem):
+        return f"fxlens: the model failed ({state.kind} error): {state.message}"
+    if isinstance(state, Unresolved):
+        return f"fxlens: {state.reason}"
+    return "fxlens: tracing the model… (ask again in a moment)"
+
+
+def not_ready(state: ModelState) -> types.CompletionList:
+    """The list holding the single item shown while the model is not traced (or could not be)."""
+    item = types.CompletionItem(
+        label=not_ready_message(state),
+        kind=types.CompletionItemKind.Text,
+        insert_text="",
+        filter_text="",
+        sort_text="~",
     )
+    return types.CompletionList(is_incomplete=True, items=[item])

@@ -1,7 +1,8 @@
 """The pygls wiring: LSP messages in, ``Session`` and the feature functions, lsprotocol types out.
 
-No logic lives here beyond converting positions at the edge and choosing which function answers.
-The process never imports torch: models are traced by the worker the session supervises.
+Each handler finds the document, calls one function of the session or a feature module, and
+converts positions and results at the edge. The process never imports torch: models are traced by
+the worker the session supervises.
 """
 
 from __future__ import annotations
@@ -10,32 +11,31 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 import fxlens
-from fxlens.lint import Finding, Model
-from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints
+from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints, show_nodes
+from fxlens.lsp.capabilities import client_capability
+from fxlens.lsp.changes import text_changes
 from fxlens.lsp.describe import as_markup, hover_markdown
 from fxlens.lsp.positions import Positions
 from fxlens.lsp.protocol import FxlensProtocol
-from fxlens.lsp.session import Hooks, Session
+from fxlens.lsp.reporting import CLIENT_ANSWER_WAIT, ClientReporter
+from fxlens.lsp.session import Session
 from fxlens.lsp.settings import parse_settings
-from fxlens.nodes import NodeTable, Problem
-from fxlens.render import as_markdown
+from fxlens.nodes import NodeTable
 from fxlens.workspace.config import ConfigError
-from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context
-from fxlens.workspace.spec import Unresolved
-from fxlens.workspace.text import LineIndex, TextChange
+from fxlens.workspace.parse import CursorContext, ParsedDocument
+from fxlens.workspace.spec import ModelSpec, Unresolved
 
 logger = logging.getLogger("fxlens.lsp")
 
 COMPLETION_WAIT = 0.5  # seconds a completion may wait for a trace before answering "not ready"
 HOVER_WAIT = 1.0
-CLIENT_ANSWER_WAIT = 10.0  # seconds the server waits for the client to answer one of its requests
 
 
 class FxlensServer(LanguageServer):
@@ -48,6 +48,14 @@ class FxlensServer(LanguageServer):
         if self.session is None:
             raise RuntimeError("the server is not initialized")
         return self.session
+
+    def capability(self, *path: str) -> Any:
+        """A nested client capability, or None where the client left out a level."""
+        return client_capability(self.client_capabilities, *path)
+
+    def positions(self, doc: ParsedDocument) -> Positions:
+        """Position conversions for ``doc``'s text in the encoding negotiated with the client."""
+        return Positions(doc.lines.lines, self.workspace.position_encoding)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         if isinstance(error, json.JSONDecodeError):
@@ -78,7 +86,8 @@ def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
 @server.feature(types.INITIALIZE)
 def initialize(ls: FxlensServer, params: types.InitializeParams) -> None:
     settings, errors = parse_settings(params.initialization_options)
-    ls.session = Session(ls.workspace.root_path or ".", settings, _hooks(ls))
+    reporter = ClientReporter(ls)
+    ls.session = reporter.session = Session(ls.workspace.root_path or ".", settings, reporter.hooks())
     ls.session.configure(settings)
     _show_errors(ls, errors)
 
@@ -95,7 +104,7 @@ async def initialized(ls: FxlensServer, params: types.InitializedParams) -> None
 async def _watch_files(ls: FxlensServer) -> None:
     """Ask the client to report changes of Python files and pyproject.toml made outside the editor
     (a git checkout, a generator), when it can register watchers dynamically."""
-    if not _client_capability(ls, "workspace", "did_change_watched_files", "dynamic_registration"):
+    if not ls.capability("workspace", "did_change_watched_files", "dynamic_registration"):
         return
     watchers = [types.FileSystemWatcher(glob_pattern=pattern) for pattern in ("**/*.py", "**/pyproject.toml")]
     registration = types.Registration(
@@ -131,14 +140,13 @@ async def did_change_configuration(ls: FxlensServer, params: types.DidChangeConf
     else:
         await _pull_settings(ls)
     session.start_worker()
-    for uri in session.documents:
-        session.schedule(uri, 0.0)
+    session.refresh_all()
 
 
 async def _pull_settings(ls: FxlensServer) -> None:
     """Ask the client for section ``fxlens`` when it supports ``workspace/configuration``."""
     session = ls.require_session()
-    if not _client_capability(ls, "workspace", "configuration"):
+    if not ls.capability("workspace", "configuration"):
         return
     try:
         (pulled,) = await asyncio.wait_for(
@@ -168,48 +176,6 @@ async def shutdown(ls: FxlensServer, params: None) -> None:
         await ls.session.stop()
 
 
-def _hooks(ls: FxlensServer) -> Hooks:
-    def publish(uri: str, version: int, findings: list[Finding]) -> None:
-        session = ls.require_session()
-        positions = _positions(ls, session.documents[uri])
-        shown = [
-            diagnostics.to_diagnostic(f, positions.range_to_client)
-            for f in diagnostics.configured(findings, session.settings.rules)
-        ]
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=shown)
-        )
-
-    last_status: list[tuple[str, str]] = []
-
-    def status(state: str, message: str) -> None:
-        if last_status[-1:] != [(state, message)]:  # only changes reach the client
-            last_status[:] = [(state, message)]
-            ls.protocol.notify("fxlens/status", {"state": state, "message": message})
-
-    async def tracing(title: str, trace: Awaitable[Model]) -> Model:
-        task = asyncio.ensure_future(trace)
-        done, _ = await asyncio.wait([task], timeout=0.05)
-        if done:
-            return task.result()
-        status("tracing", title)
-        if not _client_capability(ls, "window", "work_done_progress"):
-            return await task  # the client cannot show server-initiated progress
-        token = str(uuid.uuid4())
-        created = asyncio.ensure_future(ls.work_done_progress.create_async(token))
-        await asyncio.wait([created, task], timeout=CLIENT_ANSWER_WAIT, return_when=asyncio.FIRST_COMPLETED)
-        if not created.done() or created.cancelled() or created.exception() is not None:
-            created.cancel()  # a client that is slow to answer (or refuses) still gets the result
-            return await task
-        ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=False))
-        try:
-            return await task
-        finally:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd())
-
-    return Hooks(publish, status, tracing)
-
-
 # -- documents -----------------------------------------------------------------------------------
 
 
@@ -225,35 +191,8 @@ def did_change(ls: FxlensServer, params: types.DidChangeTextDocumentParams) -> N
     doc = session.documents.get(params.text_document.uri)
     if doc is None:
         return
-    changes = []
-    lines = doc.lines
-    for change in params.content_changes:
-        if isinstance(change, types.TextDocumentContentChangePartial):
-            edit = TextChange(
-                change.text, Positions(lines.lines, ls.workspace.position_encoding).range_from_client(change.range)
-            )
-        else:
-            edit = TextChange(change.text)
-        changes.append(edit)
-        if len(params.content_changes) > 1:  # the next change is relative to the text after this one
-            lines = LineIndex(lines.apply(edit))
+    changes = text_changes(doc.lines, params.content_changes, ls.workspace.position_encoding)
     session.change(params.text_document.uri, changes, params.text_document.version)
-
-
-def _client_capability(ls: FxlensServer, *path: str) -> Any:
-    """A nested client capability (``"text_document", "hover", "content_format"``), or None where
-    the client left out a level."""
-    value: Any = ls.client_capabilities
-    for name in path:
-        value = getattr(value, name, None)
-        if value is None:
-            return None
-    return value
-
-
-def _positions(ls: FxlensServer, doc: ParsedDocument) -> Positions:
-    """Position conversions for ``doc``'s text in the encoding negotiated with the client."""
-    return Positions(doc.lines.lines, ls.workspace.position_encoding)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -271,11 +210,12 @@ def did_close(ls: FxlensServer, params: types.DidCloseTextDocumentParams) -> Non
 
 
 def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Positions, CursorContext | None]:
+    """The document's position conversions and what the cursor is in (None: not a node argument)."""
     doc = ls.require_session().documents.get(uri)
     if doc is None:
         return Positions([]), None
-    positions = _positions(ls, doc)
-    return positions, cursor_context(doc, positions.from_client(position))
+    positions = ls.positions(doc)
+    return positions, ls.require_session().cursor(uri, positions.from_client(position))
 
 
 @server.feature(
@@ -283,64 +223,49 @@ def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Posi
     types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=True),
 )
 async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.CompletionList | None:
-    positions, context = _context(ls, params.text_document.uri, params.position)
+    uri = params.text_document.uri
+    positions, context = _context(ls, uri, params.position)
     if context is None or context.role != "node":
         return None
-    session = ls.require_session()
-    spec = session.resolve(session.documents[params.text_document.uri], context.call_site)
-    model = await session.model_of(spec, COMPLETION_WAIT)
-    if not isinstance(model, NodeTable) or isinstance(spec, Unresolved):
-        return types.CompletionList(is_incomplete=True, items=[completion.not_ready_item(_not_ready(model))])
+    call, state = await ls.require_session().call_state(uri, context.call_site, COMPLETION_WAIT)
+    if not isinstance(state, NodeTable) or not isinstance(call.spec, ModelSpec):
+        return completion.not_ready(state)
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
-    return completion.completion_list(context, model, edit_range, spec.key(), _item_defaults(ls))
-
-
-def _item_defaults(ls: FxlensServer) -> Sequence[str]:
-    """The ``CompletionList.itemDefaults`` fields the client applies."""
-    return _client_capability(ls, "text_document", "completion", "completion_list", "item_defaults") or []
+    item_defaults = ls.capability("text_document", "completion", "completion_list", "item_defaults") or []
+    return completion.completion_list(context, state, edit_range, call.spec.key(), item_defaults)
 
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
 def resolve_completion(ls: FxlensServer, item: types.CompletionItem) -> types.CompletionItem:
-    table = ls.require_session().known(_get(item.data, "table")) if item.data else None
-    if not isinstance(table, NodeTable):
+    table = ls.require_session().traced_table(_get(item.data, "table")) if item.data else None
+    if table is None:
         return item
-    formats = _client_capability(ls, "text_document", "completion", "completion_item", "documentation_format")
+    formats = ls.capability("text_document", "completion", "completion_item", "documentation_format")
     return completion.documentation(item, table, formats)
-
-
-def _not_ready(model: Model) -> str:
-    if isinstance(model, Problem):
-        return f"fxlens: the model failed ({model.kind} error): {model.message}"
-    if isinstance(model, Unresolved):
-        return f"fxlens: {model.reason}"
-    return "fxlens: tracing the model… (ask again in a moment)"
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | None:
-    positions, context = _context(ls, params.text_document.uri, params.position)
+    uri = params.text_document.uri
+    positions, context = _context(ls, uri, params.position)
     if context is None or context.string is None or context.role != "node":
         return None
-    session = ls.require_session()
-    model = await session.model(session.documents[params.text_document.uri], context.call_site, HOVER_WAIT)
-    if not isinstance(model, NodeTable):
-        return None
-    text = hover_markdown(context.string.value, model)
+    _, state = await ls.require_session().call_state(uri, context.call_site, HOVER_WAIT)
+    text = hover_markdown(context.string.value, state) if isinstance(state, NodeTable) else None
     if text is None:
         return None
-    formats = _client_capability(ls, "text_document", "hover", "content_format")
+    formats = ls.capability("text_document", "hover", "content_format")
     return types.Hover(as_markup(text, formats), positions.range_to_client(context.string.range))
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> types.Location | None:
-    _, context = _context(ls, params.text_document.uri, params.position)
+    uri = params.text_document.uri
+    _, context = _context(ls, uri, params.position)
     if context is None or context.string is None:
         return None
-    session = ls.require_session()
-    model = await session.model(session.documents[params.text_document.uri], context.call_site, HOVER_WAIT)
-    return definition.node_location(context.string.value, model) if isinstance(model, NodeTable) else None
+    _, state = await ls.require_session().call_state(uri, context.call_site, HOVER_WAIT)
+    return definition.node_location(context.string.value, state) if isinstance(state, NodeTable) else None
 
 
 @server.feature(
@@ -354,64 +279,58 @@ def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.
     doc = session.documents.get(uri)
     if known is None or doc is None or known[0] != doc.version:
         return []
-    positions = _positions(ls, doc)
-    wanted = positions.range_from_client(params.range)
+    positions = ls.positions(doc)
     to_range = positions.range_to_client
     findings = diagnostics.configured(known[1], session.settings.rules)
     return code_actions.quick_fixes(
-        findings, wanted, uri, doc.version, to_range, lambda f: diagnostics.to_diagnostic(f, to_range)
+        findings,
+        positions.range_from_client(params.range),
+        uri,
+        doc.version,
+        to_range,
+        lambda f: diagnostics.to_diagnostic(f, to_range),
     )
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
 async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[types.InlayHint]:
     session = ls.require_session()
-    doc = session.documents.get(params.text_document.uri)
+    uri = params.text_document.uri
+    doc = session.documents.get(uri)
     if not session.settings.inlay_hints or doc is None:
         return []
-    positions = _positions(ls, doc)
+    to_range = ls.positions(doc).range_to_client
     hints = []
     for site in doc.call_sites:
-        model = await session.model(doc, site, 0.0)
-        if isinstance(model, NodeTable):
-            hints += inlay_hints.shape_hints(site, model, positions.range_to_client)
+        _, state = await session.call_state(uri, site, 0.0)
+        if isinstance(state, NodeTable):
+            hints += inlay_hints.shape_hints(site, state, to_range)
     return hints
 
 
 @server.feature("fxlens/showNodes")
-async def show_nodes(ls: FxlensServer, params: Any) -> dict[str, str]:
+async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
     """The node table of the model of the call under (or nearest above) the cursor, as Markdown."""
     session = ls.require_session()
     uri = _get(_get(params, "textDocument"), "uri")
     position = _get(params, "position")
     doc = session.documents.get(uri)
-    if doc is None or not doc.call_sites:
+    if doc is None:
         raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
-    cursor = _positions(ls, doc).from_client(types.Position(_get(position, "line"), _get(position, "character")))
-    site = max(
-        (s for s in doc.call_sites if s.range.start <= cursor), key=lambda s: s.range.start, default=doc.call_sites[0]
-    )
-    spec = session.resolve(doc, site)
-    if isinstance(spec, Unresolved):
-        raise ValueError(spec.reason)
-    model = await session.model(doc, site, session.settings.trace_timeout or 60.0)
-    if not isinstance(model, NodeTable):
-        raise ValueError(_not_ready(model))
-    title = f"Nodes of {spec.display_name}"
-    return {"title": title, "markdown": as_markdown(model, title)}
+    cursor = ls.positions(doc).from_client(types.Position(_get(position, "line"), _get(position, "character")))
+    site = show_nodes.call_site_at(doc, cursor)
+    call, state = await session.call_state(uri, site, session.settings.trace_timeout or 60.0)
+    if isinstance(call.spec, Unresolved):
+        raise ValueError(call.spec.reason)
+    if not isinstance(state, NodeTable):
+        raise ValueError(completion.not_ready_message(state))
+    return show_nodes.node_view(state, call.spec.display_name)
 
 
 @server.feature("fxlens/stats")
 def stats(ls: FxlensServer, params: Any) -> dict[str, Any]:
     """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
-    session = ls.require_session()
-    supervisor = session.supervisor
-    return {
-        "documents": len(session.documents),
-        "tracesRun": supervisor.traces_run if supervisor else 0,
-        "workersStarted": supervisor.workers_started if supervisor else 0,
-        "workerState": supervisor.state if supervisor else "off",
-    }
+    return ls.require_session().stats()
 
 
 def _get(value: Any, key: str) -> Any:

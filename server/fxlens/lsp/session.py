@@ -1,29 +1,31 @@
-"""The server's state: open documents, their call sites, the models behind them, and refreshes.
+"""The server's state: open documents, the models behind their calls, and debounced refreshes.
 
-Parsing and resolving happen here, in milliseconds; tracing happens in the supervised worker, so
-every handler answers from what is known and never waits long. A refresh (debounced after edits)
-re-lints a document and publishes its findings only if the document is still at the version the
-findings were computed for, so a stale result never overwrites a newer one.
+A refresh runs the pipeline (``fxlens.pipeline``) on one document: resolve every call, trace the
+resolved models in the supervised worker, lint. It publishes what is known at once, then the
+traced result, and only while the document is still the one the findings were computed for, so a
+stale result never overwrites a newer one. Handlers ask the session for a call's model state and
+never wait long for a trace.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from fxlens.lint import Finding, Model, lint_call_site
+from fxlens.lint import Finding
 from fxlens.lsp.settings import Settings
-from fxlens.nodes import Problem
+from fxlens.nodes import NodeTable, Problem
+from fxlens.pipeline import ResolvedCall, initial_state, lint_calls, resolve_call, resolve_calls
+from fxlens.state import ModelState
 from fxlens.worker.supervisor import Superseded, Supervisor
-from fxlens.workspace.callsite import CallSite
+from fxlens.workspace.callsite import CallSite, Position
 from fxlens.workspace.config import ConfigError, load_config
-from fxlens.workspace.modules import Workspace, path_of, workspace_dependencies
-from fxlens.workspace.parse import ParsedDocument, parse_document
-from fxlens.workspace.resolve import resolve_model
-from fxlens.workspace.spec import ModelSpec, Unresolved
+from fxlens.workspace.launch import WorkerLaunch, worker_launch
+from fxlens.workspace.modules import Workspace, path_of
+from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context, parse_document
+from fxlens.workspace.spec import ModelSpec
 from fxlens.workspace.text import TextChange
 
 logger = logging.getLogger("fxlens.lsp")
@@ -34,28 +36,29 @@ INTERIM = 0.2  # seconds to wait for traces before publishing what is already kn
 
 @dataclass(frozen=True)
 class Hooks:
-    """How the session talks to the client (the pygls wiring supplies these)."""
+    """How the session talks to the client (``lsp.reporting`` supplies these)."""
 
     publish: Callable[[str, int, list[Finding]], None]  # uri, version, findings
     status: Callable[[str, str], None]  # state ("idle"|"tracing"|"error"), message
-    tracing: Callable[[str, Awaitable[Model]], Awaitable[Model]]  # title, trace: shows progress around it
+    tracing: Callable[[str, Awaitable[ModelState]], Awaitable[ModelState]]  # title, trace: progress around it
 
 
 class Session:
     """Documents, workspace and worker of one language-server process."""
 
     def __init__(self, root: str, settings: Settings, hooks: Hooks):
-        self.root = root
         self.hooks = hooks
         self.documents: dict[str, ParsedDocument] = {}
         self.findings: dict[str, tuple[int, list[Finding]]] = {}  # uri -> (version, findings)
-        self.dependencies: dict[str, set[str]] = {}  # uri -> files its models import
+        self.dependencies: dict[str, set[str]] = {}  # uri -> workspace files its models import
+        self.unresolved: set[str] = set()  # uris with a call whose model is not resolved yet
         self.workspace = Workspace(root)
         self.project_config = self.workspace.config  # [tool.fxlens], before the client's settings
         self.settings = settings
         self.supervisor: Supervisor | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
-        self._known: dict[str, Model] = {}  # spec key -> the latest table or problem for it
+        self._traced: dict[str, ModelState] = {}  # spec key -> the latest table or problem for it
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- configuration and worker ----------------------------------------------------------------
 
@@ -68,27 +71,25 @@ class Session:
             config = replace(config, input_shapes=(settings.default_input_shape,))
         self.workspace.config = config
         if self.supervisor is not None and self._worker_settings() != old_worker:
-            asyncio.create_task(self.supervisor.stop())
+            self._in_background(self.supervisor.stop())
             self.supervisor = None
-        self._known.clear()
+        self._traced.clear()
 
-    def _worker_settings(self) -> tuple[str, float, bool]:
-        """(interpreter, timeout, code execution on): what the worker is started with."""
-        config = self.workspace.config
-        return (
-            self.settings.interpreter or config.python or sys.executable,
-            self.settings.trace_timeout or config.trace_timeout or 30.0,
-            self.settings.execute_code,
-        )
+    def _worker_settings(self) -> tuple[WorkerLaunch, bool]:
+        """What the worker is started with, and whether code may run at all."""
+        launch = worker_launch(self.workspace.config, self.settings.interpreter, self.settings.trace_timeout)
+        return launch, self.settings.execute_code
 
     def start_worker(self) -> None:
         """Start the warm worker (unless code execution is off), so the first trace skips ``import torch``;
         documents opened before it existed are linted again with their models."""
         if self.supervisor is not None or not self.settings.execute_code:
             return
-        interpreter, timeout, _ = self._worker_settings()
-        self.supervisor = Supervisor(interpreter, timeout=timeout, log=lambda line: logger.info("worker: %s", line))
-        asyncio.create_task(self._warm(self.supervisor))
+        launch, _ = self._worker_settings()
+        self.supervisor = Supervisor(
+            launch.interpreter, timeout=launch.timeout, log=lambda line: logger.info("worker: %s", line)
+        )
+        self._in_background(self._warm(self.supervisor))
         for uri in self.documents:
             self.schedule(uri, 0.0)
 
@@ -96,6 +97,12 @@ class Session:
         problem = await supervisor.start()
         if problem is not None:
             self.hooks.status("error", f"fxlens cannot trace models: {problem.message}")
+
+    def _in_background(self, work: Awaitable[None]) -> None:
+        """Run ``work`` without awaiting it, holding a reference until it ends."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def stop(self) -> None:
         for task in self._pending.values():
@@ -110,7 +117,7 @@ class Session:
         self.workspace.add(doc)
         self.schedule(uri, 0.0)
 
-    def change(self, uri: str, changes: list[TextChange], version: int) -> None:
+    def change(self, uri: str, changes: Sequence[TextChange], version: int) -> None:
         """Apply edits incrementally, then re-lint this document and every one whose models import it."""
         doc = self.documents.get(uri)
         if doc is None:
@@ -133,12 +140,10 @@ class Session:
             self.project_config, errors = load_config(self.workspace.root)
             self.configure(self.settings)
             self.start_worker()
-            for uri in self.documents:
-                self.schedule(uri, 0.0)
+            self.refresh_all()
             return errors
         for uri in self.documents:
-            unresolved = any(f.code == "FXL012" for f in self.findings.get(uri, (0, []))[1])
-            if unresolved or self.dependencies.get(uri, set()) & changed:
+            if uri in self.unresolved or self.dependencies.get(uri, set()) & changed:
                 self.schedule(uri, DEBOUNCE)
         return []
 
@@ -147,8 +152,14 @@ class Session:
         self.workspace.overlays.pop(path_of(uri), None)
         self.findings.pop(uri, None)
         self.dependencies.pop(uri, None)
+        self.unresolved.discard(uri)
         if (task := self._pending.pop(uri, None)) is not None:
             task.cancel()
+
+    def refresh_all(self) -> None:
+        """Re-lint every open document now (settings or configuration changed)."""
+        for uri in self.documents:
+            self.schedule(uri, 0.0)
 
     def schedule(self, uri: str, delay: float) -> None:
         """Re-lint ``uri`` after ``delay`` seconds, replacing a refresh that has not started yet."""
@@ -172,77 +183,89 @@ class Session:
         doc = self.documents.get(uri)
         if doc is None:
             return
-        resolved = [(site, self.resolve(doc, site)) for site in doc.call_sites]
+        calls = resolve_calls(doc, self.workspace)
         traces = {
             # one supervisor "document" per call site: a newer version supersedes only its own call
-            i: asyncio.ensure_future(self._trace(spec, (f"{uri}#{i}", doc.version)))
-            for i, (_, spec) in enumerate(resolved)
-            if isinstance(spec, ModelSpec) and self.supervisor is not None
+            i: asyncio.ensure_future(self._trace(call, (f"{uri}#{i}", doc.version)))
+            for i, call in enumerate(calls)
+            if call.traceable and self.supervisor is not None
         }
-        self.dependencies[uri] = {
-            path for _, spec in resolved if isinstance(spec, ModelSpec) for path in self._dependencies(spec)
-        }
+        self.dependencies[uri] = {path for call in calls for path in call.dependencies}
+        if any(not call.traceable for call in calls):
+            self.unresolved.add(uri)
+        else:
+            self.unresolved.discard(uri)
         if traces:
             await asyncio.wait(traces.values(), timeout=INTERIM)
         if any(not t.done() for t in traces.values()):
-            self._publish(doc, resolved, {i: t.result() for i, t in traces.items() if t.done()})
+            self._publish(doc, calls, {i: t.result() for i, t in traces.items() if t.done()})
             await asyncio.wait(traces.values())
-        self._publish(doc, resolved, {i: t.result() for i, t in traces.items()})
+        self._publish(doc, calls, {i: t.result() for i, t in traces.items()})
 
-    def _publish(
-        self, doc: ParsedDocument, resolved: list[tuple[CallSite, ModelSpec | Unresolved]], traced: dict[int, Model]
-    ) -> None:
+    def _publish(self, doc: ParsedDocument, calls: list[ResolvedCall], traced: dict[int, ModelState]) -> None:
         current = self.documents.get(doc.uri)
         if current is None or current.version != doc.version:
             return  # a newer version will publish its own findings
-        findings = []
-        for i, (site, spec) in enumerate(resolved):
-            model = spec if isinstance(spec, Unresolved) else traced.get(i, self._known.get(spec.key()))
-            findings += lint_call_site(site, model, doc.text)
+        states = [traced[i] if i in traced else self.known_state(call) for i, call in enumerate(calls)]
+        findings = lint_calls(calls, states, doc.lines.lines)
         self.findings[doc.uri] = (doc.version, findings)
         self.hooks.publish(doc.uri, doc.version, findings)
 
     # -- models ----------------------------------------------------------------------------------
 
-    def resolve(self, doc: ParsedDocument, site: CallSite) -> ModelSpec | Unresolved:
-        return resolve_model(doc, site, self.workspace)
+    def cursor(self, uri: str, position: Position) -> CursorContext | None:
+        """Where ``position`` is in the document's node arguments (None: not in one, or no document)."""
+        doc = self.documents.get(uri)
+        return cursor_context(doc, position) if doc is not None else None
 
-    def _dependencies(self, spec: ModelSpec) -> list[str]:
-        return workspace_dependencies(spec, self.workspace) if spec.builder == "workspace" else []
+    def known_state(self, call: ResolvedCall) -> ModelState:
+        """What is known of the call's model now, without tracing."""
+        if isinstance(call.spec, ModelSpec):
+            return self._traced.get(call.spec.key())
+        return initial_state(call)
 
-    async def _trace(self, spec: ModelSpec, document_key: tuple[str, int] | None = None) -> Model:
-        """The model's table or problem from the worker (shown as progress), remembered by spec."""
-        supervisor = self.supervisor
-        if supervisor is None:
-            return None
+    def traced_table(self, key: str) -> NodeTable | None:
+        """The latest table traced for the spec with this key (None: not traced, or it failed)."""
+        state = self._traced.get(key)
+        return state if isinstance(state, NodeTable) else None
+
+    async def call_state(self, uri: str, site: CallSite, wait: float) -> tuple[ResolvedCall, ModelState]:
+        """The call's model and its state for completion and hover: known at once, else after at
+        most ``wait`` seconds of tracing."""
+        call = resolve_call(self.documents[uri], site, self.workspace)
+        if not call.traceable or self.supervisor is None:
+            return call, self.known_state(call)
+        trace = asyncio.ensure_future(self._trace(call))
+        try:
+            return call, await asyncio.wait_for(asyncio.shield(trace), wait)
+        except asyncio.TimeoutError:
+            return call, self.known_state(call)
+
+    async def _trace(self, call: ResolvedCall, document_key: tuple[str, int] | None = None) -> ModelState:
+        """The call's table or problem from the worker (shown as progress), remembered by spec."""
+        supervisor, spec = self.supervisor, call.spec
+        if supervisor is None or not isinstance(spec, ModelSpec):
+            return self.known_state(call)
         request = supervisor.node_table(
             spec,
             overlays=dict(self.workspace.overlays),
-            dependencies=self._dependencies(spec),
+            dependencies=list(call.dependencies),
             document_key=document_key,
         )
         result = await self.hooks.tracing(f"Tracing {spec.display_name} (train, eval)…", request)
-        self._known[spec.key()] = result
+        self._traced[spec.key()] = result
         if isinstance(result, Problem):
             self.hooks.status("error", f"{spec.display_name}: {result.kind} error: {result.message}")
-        else:
+        elif isinstance(result, NodeTable):
             self.hooks.status("idle", f"{spec.display_name}: {len(result.eval)} nodes")
         return result
 
-    async def model(self, doc: ParsedDocument, site: CallSite, wait: float) -> Model:
-        """The call's model for completion/hover: known at once, else after at most ``wait`` seconds."""
-        return await self.model_of(self.resolve(doc, site), wait)
-
-    def known(self, key: str) -> Model:
-        """The latest table or problem traced for the spec with this key (None: not traced)."""
-        return self._known.get(key)
-
-    async def model_of(self, spec: ModelSpec | Unresolved, wait: float) -> Model:
-        """``spec``'s model: known at once, else after at most ``wait`` seconds."""
-        if isinstance(spec, Unresolved) or self.supervisor is None:
-            return spec if isinstance(spec, Unresolved) else None
-        trace = asyncio.ensure_future(self._trace(spec))
-        try:
-            return await asyncio.wait_for(asyncio.shield(trace), wait)
-        except asyncio.TimeoutError:
-            return self._known.get(spec.key())
+    def stats(self) -> dict[str, object]:
+        """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
+        supervisor = self.supervisor
+        return {
+            "documents": len(self.documents),
+            "tracesRun": supervisor.traces_run if supervisor else 0,
+            "workersStarted": supervisor.workers_started if supervisor else 0,
+            "workerState": supervisor.state if supervisor else "off",
+        }

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fxlens.lint import RULES
+from fxlens.lint import RULES, code_range
 
 SEVERITIES = ("error", "warning", "information", "hint", "off")
+KNOWN_SETTINGS = ("interpreter", "traceTimeout", "defaultInputShape", "rules", "inlayHints", "executeCode")
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,7 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
             else:
                 errors.append(f"fxlens.{key} must be true or false, not {value!r}")
         else:
-            errors.append(
-                f"unknown setting fxlens.{key}; known: interpreter, traceTimeout, defaultInputShape, rules, inlayHints, executeCode"
-            )
+            errors.append(f"unknown setting fxlens.{key}; known: {', '.join(KNOWN_SETTINGS)}")
     return settings, errors
 
 
@@ -73,7 +72,7 @@ def _rules(value: Any) -> tuple[dict[str, str], list[str]]:
     rules, errors = {}, []
     for code, severity in value.items():
         if code not in RULES:
-            errors.append(f"fxlens.rules: unknown rule {code}; codes are FXL001-FXL012")
+            errors.append(f"fxlens.rules: unknown rule {code}; codes are {code_range()}")
         elif severity not in SEVERITIES:
             errors.append(f"fxlens.rules.{code} must be one of {', '.join(SEVERITIES)}, not {severity!r}")
         else:

@@ -1,0 +1,36 @@
+"""Did-you-mean: the node names and module prefixes closest to a name the model does not have."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from fxlens.nodes import MODES, NodeTable
+
+
+def did_you_mean(query: str, table: NodeTable, limit: int = 3) -> list[str]:
+    """The closest node names and module prefixes to ``query``, best first: the similar ones
+    (difflib), fewest edits first (``layer5`` → ``layer4`` before ``layer3.5``)."""
+    candidates = list(dict.fromkeys(_names_and_prefixes(table)))
+    similar = difflib.get_close_matches(query, candidates, n=max(limit, 10), cutoff=0.6)
+    return sorted(similar, key=lambda name: edit_distance(query, name))[:limit]  # stable: ties stay by similarity
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
+
+
+def _names_and_prefixes(table: NodeTable) -> Iterator[str]:
+    for mode in MODES:
+        for name in table.names(mode):
+            parts = name.split(".")
+            for depth in range(1, len(parts)):
+                yield ".".join(parts[:depth])
+            yield name
