@@ -57,18 +57,17 @@ async def main(repeat: int) -> None:
     with tempfile.TemporaryDirectory() as cache_dir:
         cold = []
         for _ in range(3):
-            supervisor = Supervisor(cache=TableCache(None), log=lambda line: None)
-            cold.append(await timed(lambda: supervisor.node_table(resnet50())))
-            await supervisor.stop()
+            fresh = Supervisor(cache=TableCache(None), log=lambda line: None)
+            cold.append(await timed(lambda fresh=fresh: fresh.node_table(resnet50())))
+            await fresh.stop()
         print("cold spawn → first resnet50 table:", summary(cold))
 
         supervisor = Supervisor(cache=TableCache(Path(cache_dir)), log=lambda line: None)
         await supervisor.start()
         pid = supervisor.worker_pid
         assert pid is not None
-        print(
-            f"worker after start-up: RSS {status_kib(pid, 'VmRSS') / 1024:.0f} MiB, address space {status_kib(pid, 'VmPeak') / 1024:.0f} MiB"
-        )
+        rss, address_space = status_kib(pid, "VmRSS") / 1024, status_kib(pid, "VmPeak") / 1024
+        print(f"worker after start-up: RSS {rss:.0f} MiB, address space {address_space:.0f} MiB")
         await timed(lambda: supervisor.node_table(resnet50(1)))  # first trace pays one-time lazy imports
         warm = [await timed(lambda i=i: supervisor.node_table(resnet50(2 + i))) for i in range(repeat)]
         print("warm uncached resnet50:", summary(warm))

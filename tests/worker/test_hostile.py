@@ -77,6 +77,16 @@ class Model(nn.Module):
 """,
 }
 
+GOOD = """\
+class Good(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.fc = nn.Linear(4, width)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
 SMALL_INPUT = InputSpec(shapes=((1, 4),), origin="file")
 _fresh = itertools.count(1)
 
@@ -95,9 +105,10 @@ class Harness:
     async def next_request_succeeds(self) -> None:
         """A model never traced before (its width is new) comes back as a table, from a trace."""
         width = next(_fresh)
+        root = self.workspace.root
         spec = ModelSpec(
             "workspace", "good", "Good", "Good", kwargs=(("width", str(width)),),
-            file=str(self.workspace.root / "good.py"), workspace_root=str(self.workspace.root), example_input=SMALL_INPUT,
+            file=str(root / "good.py"), workspace_root=str(root), example_input=SMALL_INPUT,
         )  # fmt: skip
         traces = self.supervisor.traces_run
         table = await self.supervisor.node_table(spec)
@@ -113,8 +124,7 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
     workspace = Workspace(root / "ws")
     workspace.write(
         "good.py",
-        PREAMBLE
-        + "class Good(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n        self.fc = nn.Linear(4, width)\n\n    def forward(self, x):\n        return self.fc(x)\n",
+        PREAMBLE + GOOD,
     )
     log = Log()
     supervisor = Supervisor(timeout=5.0, cache=TableCache(root / "cache"), log=log)

@@ -70,7 +70,7 @@ def serve(channel_in: int, channel_out: int) -> None:
     while (request := read_message(channel_in)) is not None and request["type"] != "exit":
         request_id = request["id"]
 
-        def phase(name: str) -> None:
+        def phase(name: str, request_id: int = request_id) -> None:
             write_message(channel_out, {"type": "phase", "id": request_id, "phase": name})
 
         try:

@@ -73,9 +73,15 @@ def _summary(error: BaseException) -> str:
 
 def _hint(kind: ProblemKind, error: BaseException) -> str:
     if kind == "memory":
-        return "the model needs more memory than the worker's cap allows: raise fxlens's memory limit, or avoid real allocations in __init__"
+        return (
+            "the model needs more memory than the worker's cap allows: "
+            "raise fxlens's memory limit, or avoid real allocations in __init__"
+        )
     if isinstance(error, ModuleNotFoundError) and error.name:
-        return f"`{error.name}` is not importable by {sys.executable}: install it there, or select the interpreter of your project"
+        return (
+            f"`{error.name}` is not importable by {sys.executable}: "
+            "install it there, or select the interpreter of your project"
+        )
     if isinstance(error, SystemExit):
         return 'move the sys.exit() call into a function or under `if __name__ == "__main__":`'
     return ""

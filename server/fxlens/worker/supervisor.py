@@ -1,79 +1,44 @@
-"""The server side of the tracing worker: one warm worker process, supervised, behind a cache.
+"""The server side of the tracing worker: requests queued for one warm worker, its state machine, a cache.
 
 Runs in the language server's asyncio loop and never imports torch. ``Supervisor.node_table``
 answers from the cache when it can; otherwise the request joins an identical one in flight or
-queues for the worker. A request that takes longer than ``timeout`` gets the worker killed (after
-it dumped its Python stack, for the problem's location); a worker that dies (segfault,
-``os._exit``) is replaced. Either way that request gets a ``Problem`` and the next one a fresh
-worker. A worker that cannot start (no torch in the interpreter) is one sticky ``Problem``, not a
-restart loop.
-
-Worker states: ``starting`` (spawned, importing torch) → ``ready`` ⇄ ``busy`` → ``dead``.
+queues for the worker, and a newer version of the same document supersedes it. A request that
+takes longer than ``timeout`` gets the worker killed (after it dumped its Python stack, for the
+problem's location); a worker that dies (segfault, ``os._exit``) is replaced. Either way that
+request gets a ``Problem`` (see ``fxlens.worker.lost``) and the next one a fresh worker. A worker
+that cannot start (no torch in the interpreter) is one sticky ``Problem``, not a restart loop.
+The process plumbing is ``fxlens.worker.process``; the states are ``fxlens.worker.state``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
-import os
-import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
 
-import fxlens
-from fxlens.nodes import NodeTable, Problem, SourceLocation
+from fxlens.nodes import NodeTable, Problem
 from fxlens.worker import protocol
 from fxlens.worker.cache import Result, TableCache, Versions, cache_key, default_cache_dir, normalize_path
+from fxlens.worker.lost import GiB, LostWorker, Phase, lost_worker_problem
+from fxlens.worker.process import Launcher, WorkerProcess
+from fxlens.worker.state import WorkerState, check_transition
 from fxlens.workspace.spec import ModelSpec
 
-WorkerState = Literal["starting", "ready", "busy", "dead"]
 DocumentKey = tuple[str, int]  # (uri, version)
 
-GiB = 1 << 30
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 8 * GiB
-LINE_LIMIT = 4096  # a longer line without a newline is logged in pieces
-TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
 STACK_DUMP_WAIT = 3.0  # seconds a hung worker gets to print its stack before it is killed
 
-_PHASES = {"start": "sending the request", "import": "importing", "build": "building", "trace": "tracing"}
-_FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>.+)", line (?P<line>\d+) in ', re.MULTILINE)
-_MEMORY_SIGNS = ("MemoryError", "bad_alloc", "annot allocate memory", "out of memory")
-
 _logger = logging.getLogger("fxlens.worker")
+_CHANNEL_ERRORS = (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError)
 
 
 class Superseded(Exception):
     """The request's document has a newer version; this request's answer was dropped."""
-
-
-@dataclass
-class _Worker:
-    """One worker process and its channel."""
-
-    process: asyncio.subprocess.Process
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    state: WorkerState = "starting"
-    tail: collections.deque[bytes] = field(default_factory=lambda: collections.deque(maxlen=64))
-    output_done: asyncio.Event = field(default_factory=asyncio.Event)
-    output_task: asyncio.Task[None] | None = None
-
-    async def send(self, message: protocol.Message) -> None:
-        self.writer.write(protocol.encode(message))
-        await self.writer.drain()
-
-    def recent_output(self) -> str:
-        return b"".join(self.tail)[-TAIL_BYTES:].decode(errors="replace")
 
 
 @dataclass
@@ -83,7 +48,7 @@ class _Job:
     key: str
     spec: ModelSpec
     overlays: dict[str, str]
-    waiters: list[asyncio.Future[Result]]
+    waiters: list[asyncio.Future[Result]] = field(default_factory=list)
     task: asyncio.Task[Result] | None = None
     started: bool = False
 
@@ -94,7 +59,7 @@ class Supervisor:
     ``interpreter`` runs the worker (it needs torch, not fxlens); ``timeout`` bounds one request
     (seconds), ``memory_limit`` the worker's address space (bytes, 0 for none), ``start_timeout``
     the worker's start-up (importing torch). ``log`` receives the worker's output (bounded to
-    ``output_limit`` bytes per request) and lifecycle messages.
+    ``output_limit`` bytes per request) and every change of the worker's state.
     """
 
     def __init__(
@@ -114,32 +79,30 @@ class Supervisor:
         self.start_timeout = start_timeout
         self.cache = cache if cache is not None else TableCache(default_cache_dir())
         self.log = log
-        self.output_limit = output_limit
         self.traces_run = 0  # requests a worker ran (cache hits, merged requests and re-sends excluded)
         self.workers_started = 0
-        self._worker: _Worker | None = None
-        self._starting: asyncio.Task[_Worker | Problem] | None = None
-        self._fatal: Problem | None = None
+        self._launcher = Launcher(interpreter, memory_limit, log, output_limit)
+        self._state = WorkerState.DEAD
+        self._process: WorkerProcess | None = None
+        self._starting: asyncio.Task[WorkerProcess | Problem] | None = None
+        self._final: Problem | None = None  # why every request fails: cannot start, or stopped
         self._versions: Versions | None = None
         self._hello = asyncio.Event()  # set when versions are known or the start failed
         self._jobs: dict[str, _Job] = {}
         self._documents: dict[str, tuple[int, asyncio.Future[Result]]] = {}
         self._lock = asyncio.Lock()
         self._request_id = 0
-        self._output_budget = output_limit
-        self._home: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # watchers of worker processes
 
     @property
     def state(self) -> WorkerState:
-        """The worker's state: ``dead`` when there is none (not started, stopped, or cannot start)."""
-        if self._worker is not None:
-            return self._worker.state
-        return "starting" if self._starting is not None and not self._starting.done() else "dead"
+        """The worker's state (a ``str`` enum: ``"ready"``, ``"busy"``, …)."""
+        return self._state
 
     @property
     def worker_pid(self) -> int | None:
         """The process id of the current worker (for status displays and measurements)."""
-        return self._worker.process.pid if self._worker is not None else None
+        return self._process.pid if self._process is not None else None
 
     async def start(self) -> Problem | None:
         """Start the warm worker and wait until it has imported torch; the problem if it cannot."""
@@ -152,13 +115,13 @@ class Supervisor:
         Known as soon as a worker has said hello, before it has imported torch; the start
         problem when no worker could start.
         """
-        if self._versions is None and self._fatal is None:
+        if self._versions is None and self._final is None:
             self._begin_start()
             await self._hello.wait()
         if self._versions is not None:
             return self._versions
-        assert self._fatal is not None
-        return self._fatal
+        assert self._final is not None
+        return self._final
 
     async def node_table(
         self,
@@ -188,7 +151,7 @@ class Supervisor:
             self._supersede(document_key, waiter)
         job = self._jobs.get(key)
         if job is None:
-            job = self._jobs[key] = _Job(key, spec, overlays, [])
+            job = self._jobs[key] = _Job(key, spec, overlays)
             job.task = asyncio.create_task(self._run(job))
             job.task.add_done_callback(lambda task, job=job: self._finish(job, task))
         job.waiters.append(waiter)
@@ -200,8 +163,9 @@ class Supervisor:
 
     async def stop(self) -> None:
         """Cancel queued requests and end the worker (politely, then by force); final."""
-        self._fatal = Problem("crash", "the fxlens worker supervisor was stopped")
+        self._final = Problem("crash", "the fxlens worker supervisor was stopped")
         self._hello.set()
+        self._set_state(WorkerState.STOPPED)
         for job in list(self._jobs.values()):
             for waiter in job.waiters:
                 waiter.cancel()
@@ -211,12 +175,24 @@ class Supervisor:
             self._starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._starting
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            await self._shut_down(worker)
-        if self._home is not None:
-            shutil.rmtree(self._home, ignore_errors=True)
-            self._home = None
+        process, self._process = self._process, None
+        if process is not None:
+            await process.shut_down()
+        for task in list(self._tasks):
+            task.cancel()
+        self._launcher.close()
+
+    # states --------------------------------------------------------------------------------
+
+    def _set_state(self, new: WorkerState, why: str = "") -> None:
+        """The one way the worker's state changes: checked against the machine, and logged."""
+        old = self._state
+        if old is new:
+            return
+        check_transition(old, new)
+        self._state = new
+        pid = f" {self._process.pid}" if self._process is not None else ""
+        self.log(f"fxlens worker{pid}: {old} → {new}" + (f" ({why})" if why else ""))
 
     # requests ------------------------------------------------------------------------------
 
@@ -242,8 +218,8 @@ class Supervisor:
     async def _run(self, job: _Job) -> Result:
         async with self._lock:
             job.started = True
-            result = await self._trace(job.spec, job.overlays)
-        if result is not self._fatal:  # "this interpreter cannot trace" is no property of the model
+            result = await self._trace(job)
+        if result is not self._final:  # "this interpreter cannot trace" is no property of the model
             self.cache.put(job.key, result)
         return result
 
@@ -260,298 +236,130 @@ class Supervisor:
             else:
                 waiter.set_result(task.result())
 
-    async def _trace(self, spec: ModelSpec, overlays: dict[str, str], *, retry: bool = True) -> Result:
+    # one request ---------------------------------------------------------------------------
+
+    async def _trace(self, job: _Job, *, retry: bool = True) -> Result:
         """One request to the worker; a timeout or a death becomes a ``Problem`` and a new worker.
 
         A worker found dead before it acknowledged the request (it died while idle) is replaced
         and the request sent again, once: that death was not this request's doing.
         """
-        worker = await self._ready_worker()
-        if isinstance(worker, Problem):
-            return worker
+        process = await self._ready_worker()
+        if isinstance(process, Problem):
+            return process
         self._request_id += 1
-        request_id = self._request_id
-        worker.state = "busy"
-        self._output_budget = self.output_limit
-        phase = ["start"]
-
-        async def exchange() -> protocol.Message:
-            await worker.send({"type": "table", "id": request_id, "spec": spec.to_json(), "overlays": overlays})
-            while True:
-                message = await protocol.receive(worker.reader)
-                if message["type"] == "phase":
-                    phase[0] = message["phase"]
-                elif message["type"] == "result" and message["id"] == request_id:
-                    return message
-
+        request = {"type": "table", "id": self._request_id, "spec": job.spec.to_json(), "overlays": job.overlays}
+        self._set_state(WorkerState.BUSY, job.spec.display_name)
+        process.new_request()
+        phase: list[Phase] = ["start"]
         try:
-            reply = await asyncio.wait_for(exchange(), self.timeout)
+            reply = await asyncio.wait_for(self._exchange(process, request, phase), self.timeout)
         except asyncio.TimeoutError:
             self.traces_run += 1
-            await self._dump_stack_and_kill(worker)
-            return self._lost_worker(worker, spec, overlays, _PHASES[phase[0]], timed_out=True)
-        except (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError):
-            await self._reap(worker)
+            await process.dump_stack(STACK_DUMP_WAIT)
+            await self._lose(process, "it timed out")
+            return self._problem(process, job, phase[0], timed_out=True)
+        except _CHANNEL_ERRORS:
+            await self._lose(process, "it ended")
             if phase[0] == "start" and retry:
-                self._replace(worker)
-                return await self._trace(spec, overlays, retry=False)
+                return await self._trace(job, retry=False)
             self.traces_run += 1
-            return self._lost_worker(worker, spec, overlays, _PHASES[phase[0]], timed_out=False)
+            return self._problem(process, job, phase[0])
         self.traces_run += 1
-        worker.state = "ready"
+        self._set_state(WorkerState.READY)
         if "table" in reply:
             return NodeTable.from_json(reply["table"])
         return Problem.from_json(reply["problem"])
 
-    def _lost_worker(
-        self, worker: _Worker, spec: ModelSpec, overlays: Mapping[str, str], phase: str, *, timed_out: bool
+    async def _exchange(
+        self, process: WorkerProcess, request: protocol.Message, phase: list[Phase]
+    ) -> protocol.Message:
+        """Send ``request`` and read until its result, noting the phases the worker reports."""
+        await process.send(request)
+        while True:
+            message = await process.receive()
+            if message["type"] == "phase":
+                phase[0] = message["phase"]
+            elif message["type"] == "result" and message["id"] == request["id"]:
+                return message
+
+    def _problem(
+        self, process: WorkerProcess, job: _Job, phase: Phase, *, timed_out: bool = False, channel_error: str = ""
     ) -> Problem:
-        """The problem for a request whose worker was killed or died; a replacement is started."""
-        self._replace(worker)
-        output = worker.recent_output()
-        location = _stack_location(output, spec.workspace_root, overlays)
-        if timed_out:
-            return Problem(
-                kind="timeout",
-                message=f"{phase} {spec.display_name} took longer than {self.timeout:g} s; the worker was restarted",
-                location=location,
-                hint="an endless loop or a wait (input, network, lock) in the model's code ends this way; "
-                "if the model is only slow, raise fxlens's timeout",
-            )
-        code = worker.process.returncode
-        how = f"exit code {code}" if code is not None and code >= 0 else _signal_name(-(code or 0))
-        if any(sign in output for sign in _MEMORY_SIGNS):
-            return Problem(
-                kind="memory",
-                message=f"the worker ran out of memory ({self.memory_limit / GiB:g} GiB cap) while {phase} {spec.display_name} and ended ({how})",
-                location=location,
-                hint="raise fxlens's memory limit, or avoid real allocations in the model's __init__",
-            )
-        return Problem(
-            kind="crash",
-            message=f"the worker process ended ({how}) while {phase} {spec.display_name}; it was restarted",
-            location=location,
-            hint="the model's code ended the process (os._exit, a native crash); the next request uses a new worker",
-            details=tuple(output.splitlines()[-20:]),
-        )
+        """The problem of a request whose worker was lost (and has ended), from its last output."""
+        lost = LostWorker(process.recent_output(), process.returncode, phase, timed_out, channel_error)
+        return lost_worker_problem(lost, job.spec, job.overlays, timeout=self.timeout, memory_limit=self.memory_limit)
 
-    # the worker process ------------------------------------------------------------------
+    # the worker ----------------------------------------------------------------------------
 
-    def _replace(self, worker: _Worker) -> None:
-        """Forget a dead worker and start its successor."""
-        worker.state = "dead"
-        worker.writer.close()
-        if self._worker is worker:
-            self._worker = None
+    async def _lose(self, process: WorkerProcess, why: str) -> None:
+        """End a worker that is of no more use (and its process group), then start its successor."""
+        if self._process is process:
+            self._process = None
+            self._set_state(WorkerState.DEAD, why)
+        await process.end()
         self._begin_start()
 
     def _begin_start(self) -> None:
-        if self._fatal is None and (self._starting is None or self._starting.done()) and self._worker is None:
+        if self._state is WorkerState.DEAD:
+            self._set_state(WorkerState.STARTING)
             self._starting = asyncio.create_task(self._start_worker())
 
-    async def _ready_worker(self) -> _Worker | Problem:
-        if self._fatal is not None:
-            return self._fatal
-        if self._worker is not None and self._worker.state != "dead":
-            return self._worker
+    async def _ready_worker(self) -> WorkerProcess | Problem:
+        if self._final is not None:
+            return self._final
+        if self._process is not None and self._state is WorkerState.READY:
+            return self._process
         self._begin_start()
         assert self._starting is not None
         return await asyncio.shield(self._starting)
 
-    async def _start_worker(self) -> _Worker | Problem:
+    async def _start_worker(self) -> WorkerProcess | Problem:
         """Spawn a worker and wait for ``hello`` and ``ready``; a start failure is sticky."""
         try:
-            worker = await self._spawn()
+            process = await self._launcher.spawn()
         except OSError as error:
-            return self._fail(
-                Problem(
-                    "import",
-                    f"cannot start the worker with {self.interpreter}: {error}",
-                    hint="select an existing Python interpreter (with torch) for fxlens",
-                )
-            )
+            return self._fail(Problem(
+                "import", f"cannot start the worker with {self.interpreter}: {error}",
+                hint="select an existing Python interpreter (with torch) for fxlens",
+            ))  # fmt: skip
+        self.workers_started += 1
         try:
-            hello = await asyncio.wait_for(protocol.receive(worker.reader), self.start_timeout)
+            hello = await asyncio.wait_for(process.receive(), self.start_timeout)
             self._versions = hello["versions"]
             self._hello.set()
-            status = await asyncio.wait_for(protocol.receive(worker.reader), self.start_timeout)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError, KeyError):
-            await self._shut_down(worker)
+            status = await asyncio.wait_for(process.receive(), self.start_timeout)
+        except (asyncio.TimeoutError, *_CHANNEL_ERRORS, KeyError):
+            await process.shut_down()
             return self._fail(Problem(
                 "crash", f"the worker started with {self.interpreter} did not come up",
                 hint="check that this interpreter can run `python -m fxlens.worker` (Python ≥ 3.10 with torch)",
-                details=tuple(worker.recent_output().splitlines()[-20:]),
+                details=tuple(process.recent_output().splitlines()[-20:]),
             ))  # fmt: skip
         except asyncio.CancelledError:  # stopped while starting: the process must not outlive us
-            await self._shut_down(worker)
+            await process.shut_down()
             raise
         if status["type"] == "fatal":
-            await self._shut_down(worker)
+            await process.shut_down()
             return self._fail(Problem.from_json(status["problem"]))
-        worker.state = "ready"
-        self._worker = worker
-        self.log(f"fxlens worker {worker.process.pid} ready ({self.interpreter})")
-        return worker
+        self._process = process
+        self._set_state(WorkerState.READY, self.interpreter)
+        self._background(self._watch(process))
+        return process
 
     def _fail(self, problem: Problem) -> Problem:
-        self._fatal = problem
+        self._final = problem
         self._hello.set()
-        self.log(f"fxlens worker cannot start: {problem.message}")
+        self._set_state(WorkerState.FAILED, problem.message)
         return problem
 
-    async def _spawn(self) -> _Worker:
-        loop = asyncio.get_running_loop()
-        request_read, request_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        try:
-            process = await asyncio.create_subprocess_exec(
-                self.interpreter, "-m", "fxlens.worker",
-                "--channel", f"{request_read},{reply_write}", "--memory-limit", str(self.memory_limit),
-                pass_fds=(request_read, reply_write),
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                cwd=self._package_home(), env=self._environment(), start_new_session=True,
-            )  # fmt: skip
-        except BaseException:
-            for fd in (request_write, reply_read):
-                os.close(fd)
-            raise
-        finally:
-            os.close(request_read)
-            os.close(reply_write)
-        reader = asyncio.StreamReader(limit=protocol.MAX_FRAME)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(reply_read, "rb", 0))
-        transport, stream_protocol = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin, os.fdopen(request_write, "wb", 0)
-        )
-        writer = asyncio.StreamWriter(transport, stream_protocol, None, loop)
-        worker = _Worker(process, reader, writer)
-        self.workers_started += 1
-        worker.output_task = asyncio.create_task(self._forward_output(worker))
-        return worker
+    def _background(self, work: Coroutine[None, None, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    def _package_home(self) -> str:
-        """A directory holding only a link to this fxlens package: the worker's cwd and PYTHONPATH.
-
-        Putting fxlens's parent directory on the path instead could bring the server's whole
-        site-packages (its torch included) into the workspace's interpreter.
-        """
-        if self._home is None:
-            self._home = tempfile.mkdtemp(prefix="fxlens-worker-")
-            os.symlink(Path(fxlens.__file__).parent, Path(self._home) / "fxlens")
-        return self._home
-
-    def _environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (self._package_home(), env.get("PYTHONPATH", "")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["CUDA_VISIBLE_DEVICES"] = ""  # tracing needs no GPU; a CUDA context would blow the memory cap
-        env["OMP_NUM_THREADS"] = "1"  # meta tensors do no arithmetic; fewer threads, less address space
-        return env
-
-    async def _forward_output(self, worker: _Worker) -> None:
-        """Pass the worker's stdout/stderr to ``log`` line by line, at most ``output_limit`` bytes per request."""
-        assert worker.process.stdout is not None
-        pid = worker.process.pid
-        pending = b""
-        try:
-            while chunk := await worker.process.stdout.read(65536):
-                worker.tail.append(chunk)
-                if self._output_budget <= 0:
-                    continue
-                pending += chunk[: self._output_budget]
-                self._output_budget -= len(chunk)
-                *lines, pending = pending.split(b"\n")
-                if len(pending) >= LINE_LIMIT or (pending and self._output_budget <= 0):
-                    lines.append(pending)
-                    pending = b""
-                for line in lines:
-                    self.log(f"[worker {pid}] {line.decode(errors='replace')}")
-                if self._output_budget <= 0:
-                    self.log(f"[worker {pid}] … output truncated ({self.output_limit} bytes per request)")
-        finally:
-            if pending:
-                self.log(f"[worker {pid}] {pending.decode(errors='replace')}")
-            worker.output_done.set()
-        if worker is self._worker and worker.state == "ready":  # it died between requests: replace it now
-            self.log(f"fxlens worker {pid} ended while idle; starting another")
-            self._replace(worker)
-
-    async def _dump_stack_and_kill(self, worker: _Worker) -> None:
-        """Ask a hung worker for its Python stack (faulthandler, SIGUSR1), then kill its process group."""
-        try:
-            worker.process.send_signal(signal.SIGUSR1)
-        except ProcessLookupError:
-            pass
-        else:
-            await self._until_stack_dumped(worker)
-        await self._kill(worker)
-        await self._reap(worker)
-
-    async def _until_stack_dumped(self, worker: _Worker) -> None:
-        """Wait (at most ``STACK_DUMP_WAIT``) until faulthandler's dump has arrived: on a loaded
-        machine the worker may take a while to be scheduled and print it."""
-        deadline = asyncio.get_running_loop().time() + STACK_DUMP_WAIT
-        while asyncio.get_running_loop().time() < deadline:
-            if b"most recent call first" in b"".join(worker.tail):
-                await asyncio.sleep(0.1)  # the rest of the dump
-                return
-            await asyncio.sleep(0.02)
-
-    async def _kill(self, worker: _Worker) -> None:
-        try:
-            os.killpg(worker.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    async def _reap(self, worker: _Worker) -> None:
-        """Wait for a dead worker and the rest of its output."""
-        await worker.process.wait()
-        worker.writer.close()
-        try:
-            await asyncio.wait_for(worker.output_done.wait(), 1.0)
-        except asyncio.TimeoutError:
-            pass  # a grandchild holds the output pipe; the tail is what arrived
-
-    async def _shut_down(self, worker: _Worker) -> None:
-        if worker.process.returncode is None:
-            try:
-                await worker.send({"type": "exit"})
-                await asyncio.wait_for(worker.process.wait(), 2.0)
-            except (asyncio.TimeoutError, ConnectionError):
-                pass
-        await self._kill(worker)
-        await self._reap(worker)
-        worker.state = "dead"
-
-
-def _stack_location(output: str, workspace_root: str, overlays: Mapping[str, str]) -> SourceLocation | None:
-    """The innermost workspace frame of the last Python stack the worker printed (faulthandler)."""
-    if not workspace_root:
-        return None
-    root = normalize_path(workspace_root)
-    dump = output[output.rfind("(most recent call first)") :]
-    for match in _FAULTHANDLER_FRAME.finditer(dump):
-        file = normalize_path(match["file"])
-        if file.startswith(root + os.sep):
-            line = int(match["line"])
-            return SourceLocation(file, line, _line_text(file, line, overlays))
-    return None
-
-
-def _line_text(file: str, line: int, overlays: Mapping[str, str]) -> str:
-    text = overlays.get(file)
-    if text is None:
-        try:
-            text = Path(file).read_text(errors="replace")
-        except OSError:
-            return ""
-    lines = text.splitlines()
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return f"signal {signal.Signals(number).name}"
-    except ValueError:
-        return f"signal {number}"
+    async def _watch(self, process: WorkerProcess) -> None:
+        """Replace a worker that ends between requests (a busy one is the request's to report)."""
+        await process.wait()
+        if process is self._process and self._state is WorkerState.READY:
+            await self._lose(process, "it ended while idle")

@@ -1,0 +1,174 @@
+"""What a lost worker means: its last output, exit status and phase become the request's ``Problem``.
+
+A worker is lost when it ended or was ended in the middle of a request: it ran out of time, died
+(``os._exit``, a segfault, the memory cap), or wrote something on its channel that is not a
+frame. Everything here is a pure function of what the supervisor saw, so it is tested on canned
+faulthandler text; the location is the innermost workspace frame of the last Python stack the
+worker printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from fxlens.nodes import Problem, SourceLocation
+from fxlens.workspace.spec import ModelSpec
+
+GiB = 1 << 30
+
+Phase = Literal["start", "import", "build", "trace"]  # "start": the request was sent, no phase reported yet
+
+PHASE_WORDS: dict[str, str] = {
+    "start": "sending the request",
+    "import": "importing",
+    "build": "building",
+    "trace": "tracing",
+}
+
+_THREAD_HEADER = re.compile(  # "Stack": a dump of the current thread only
+    r"^(?:Current thread 0x[0-9a-fA-F]+|(?P<other>Thread 0x[0-9a-fA-F]+)|Stack) \(most recent call first\):$"
+)
+_FRAME = re.compile(r'^\s+File "(?P<file>.+)", line (?P<line>\d+) in ')
+_MEMORY_SIGNS = ("MemoryError", "bad_alloc", "annot allocate memory", "out of memory")
+
+
+@dataclass(frozen=True)
+class LostWorker:
+    """What the supervisor saw of a worker that did not answer a request."""
+
+    output: str  # the worker's recent stdout and stderr
+    returncode: int | None  # negative: the signal that ended it
+    phase: Phase  # the last phase the worker reported for the request
+    timed_out: bool = False  # the request ran out of time
+    channel_error: str = ""  # the channel carried something that is not a frame (model code wrote on it)
+
+
+def lost_worker_problem(
+    lost: LostWorker,
+    spec: ModelSpec,
+    overlays: Mapping[str, str],
+    *,
+    timeout: float,
+    memory_limit: int,
+    read_file: Callable[[str], str | None] | None = None,
+) -> Problem:
+    """The problem to report for ``spec``'s request; the worker was (or is being) replaced.
+
+    ``overlays`` (keyed by normalized path) and ``read_file`` give the text of the located line.
+    """
+    location = stack_location(lost.output, spec.workspace_root, overlays, read_file or _read_file)
+    doing = f"{PHASE_WORDS[lost.phase]} {spec.display_name}"
+    if lost.timed_out:
+        return Problem(
+            kind="timeout",
+            message=f"{doing} took longer than {timeout:g} s; the worker was restarted",
+            location=location,
+            hint="an endless loop or a wait (input, network, lock) in the model's code ends this way; "
+            "if the model is only slow, raise fxlens's timeout",
+        )
+    if lost.channel_error:
+        return Problem(
+            kind="crash",
+            message=f"the worker's channel was corrupted while {doing} ({lost.channel_error}); "
+            "the worker was restarted",
+            location=location,
+            hint="the model's code wrote on a file descriptor it does not own (fxlens's reply pipe); "
+            "the next request uses a new worker",
+        )
+    how = exit_description(lost.returncode)
+    if any(sign in lost.output for sign in _MEMORY_SIGNS):
+        return Problem(
+            kind="memory",
+            message=f"the worker ran out of memory ({memory_limit / GiB:g} GiB cap) while {doing} and ended ({how})",
+            location=location,
+            hint="raise fxlens's memory limit, or avoid real allocations in the model's __init__",
+        )
+    return Problem(
+        kind="crash",
+        message=f"the worker process ended ({how}) while {doing}; it was restarted",
+        location=location,
+        hint="the model's code ended the process (os._exit, a native crash); the next request uses a new worker",
+        details=tuple(lost.output.splitlines()[-20:]),
+    )
+
+
+def exit_description(returncode: int | None) -> str:
+    """``exit code 3`` or ``signal SIGSEGV``."""
+    if returncode is None:
+        return "exit status unknown"
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    number = -returncode
+    try:
+        return f"signal {signal.Signals(number).name}"
+    except ValueError:
+        return f"signal {number}"
+
+
+def stack_location(
+    output: str, workspace_root: str, overlays: Mapping[str, str], read_file: Callable[[str], str | None]
+) -> SourceLocation | None:
+    """The innermost workspace frame of the last stack faulthandler printed: the thread that
+    crashed or got the signal (``Current thread``), else the main thread (listed last)."""
+    if not workspace_root:
+        return None
+    threads = last_dump(output)
+    if not threads:
+        return None
+    current = [frames for is_current, frames in threads if is_current]
+    frames = current[0] if current else threads[-1][1]
+    root = _normalize(workspace_root)
+    for file, line in frames:
+        path = _normalize(file)
+        if path.startswith(root + os.sep):
+            return SourceLocation(path, line, _line_text(path, line, overlays, read_file))
+    return None
+
+
+def last_dump(output: str) -> list[tuple[bool, list[tuple[str, int]]]]:
+    """The threads of the last faulthandler dump in ``output``: (is the current thread, frames
+    innermost first as (file, line)). Thread blocks separated only by blank lines are one dump."""
+    dumps: list[list[tuple[bool, list[tuple[str, int]]]]] = []
+    block: list[tuple[str, int]] | None = None  # the frames of the block being read
+    joinable = False  # a thread header here continues the last dump
+    for text in output.splitlines():
+        if header := _THREAD_HEADER.match(text):
+            if not joinable:
+                dumps.append([])
+            block, joinable = [], False
+            dumps[-1].append((header["other"] is None, block))
+        elif block is not None and (frame := _FRAME.match(text)):
+            block.append((frame["file"], int(frame["line"])))
+        elif block is not None and text.strip() in ("...", "<no Python frame>"):
+            continue
+        else:
+            joinable = not text.strip() and (block is not None or joinable)
+            block = None
+    return dumps[-1] if dumps else []
+
+
+def _normalize(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _read_file(path: str) -> str | None:
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return None
+
+
+def _line_text(file: str, line: int, overlays: Mapping[str, str], read_file: Callable[[str], str | None]) -> str:
+    text = overlays.get(file)
+    if text is None:
+        text = read_file(file)
+    if text is None:
+        return ""
+    lines = text.splitlines()
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
