@@ -22,13 +22,20 @@ Builder = Literal["torchvision", "timm", "workspace"]
 DEFAULT_INPUT_SHAPE: tuple[int, ...] = (1, 3, 224, 224)
 
 
+# Where an example input comes from, in the order they are chosen: given to the library or the CLI,
+# shown in the file, configured in [tool.fxlens], the model's metadata (weights transforms, timm's
+# pretrained_cfg, a constructor's image_size) and its first layer (both found by the worker), else
+# the default. A default is never "config".
+InputOrigin = Literal["given", "file", "config", "metadata", "first-layer", "default"]
+
+
 @dataclass(frozen=True)
 class InputSpec:
-    """The example input: one tensor shape per positional input of ``forward``."""
+    """The example input: one tensor shape per positional input of ``forward``, and where it comes from."""
 
     shapes: tuple[tuple[int, ...], ...] = (DEFAULT_INPUT_SHAPE,)
     dtype: str = "float32"
-    origin: Literal["file", "config", "default"] = "default"
+    origin: InputOrigin = "default"
     location: SourceLocation | None = None  # where the file shows it, for origin == "file"
 
 
