@@ -96,22 +96,28 @@ def documentation(
     return item
 
 
-def not_ready_message(state: ModelState) -> str:
-    """Why there are no names to offer: the model failed, is unresolved, or is still being traced."""
+def not_ready_message(state: ModelState, tracing_off: str | None = None) -> str:
+    """Why there are no names to offer: the model failed, is unresolved, tracing is off, or it is
+    still being traced."""
     if isinstance(state, Problem):
         return f"fxlens: the model failed ({state.kind} error): {state.message}"
     if isinstance(state, Unresolved):
         return f"fxlens: {state.reason}"
-    return "fxlens: tracing the model… (ask again in a moment)"
+    if tracing_off is not None:
+        return f"fxlens: {tracing_off}"
+    return "fxlens: the model is still being traced"
 
 
-def not_ready(state: ModelState) -> types.CompletionList:
-    """The list holding the single item shown while the model is not traced (or could not be)."""
+def not_ready(state: ModelState, tracing_off: str | None = None) -> types.CompletionList:
+    """The answer when there is no table: while the model is traced, an empty list the editor asks
+    again for as the user types; otherwise one item saying why there will be no names."""
+    if state is None and tracing_off is None:
+        return types.CompletionList(is_incomplete=True, items=[])
     item = types.CompletionItem(
-        label=not_ready_message(state),
+        label=not_ready_message(state, tracing_off),
         kind=types.CompletionItemKind.Text,
         insert_text="",
         filter_text="",
         sort_text="~",
     )
-    return types.CompletionList(is_incomplete=True, items=[item])
+    return types.CompletionList(is_incomplete=state is None, items=[item])

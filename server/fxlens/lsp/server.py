@@ -8,13 +8,13 @@ the worker the session supervises.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 import fxlens
@@ -27,6 +27,7 @@ from fxlens.lsp.protocol import FxlensProtocol
 from fxlens.lsp.reporting import CLIENT_ANSWER_WAIT, ClientReporter
 from fxlens.lsp.session import Session
 from fxlens.lsp.settings import parse_settings
+from fxlens.lsp.transport import serve_stdio, serve_tcp
 from fxlens.nodes import NodeTable
 from fxlens.workspace.config import ConfigError
 from fxlens.workspace.parse import CursorContext, ParsedDocument
@@ -34,8 +35,7 @@ from fxlens.workspace.spec import ModelSpec, Unresolved
 
 logger = logging.getLogger("fxlens.lsp")
 
-COMPLETION_WAIT = 0.5  # seconds a completion may wait for a trace before answering "not ready"
-HOVER_WAIT = 1.0
+HOVER_WAIT = 1.0  # seconds a hover may wait for a trace in flight (completion never waits)
 
 
 class FxlensServer(LanguageServer):
@@ -57,11 +57,6 @@ class FxlensServer(LanguageServer):
         """Position conversions for ``doc``'s text in the encoding negotiated with the client."""
         return Positions(doc.lines.lines, self.workspace.position_encoding)
 
-    def report_server_error(self, error: Exception, source: Any) -> None:
-        if isinstance(error, json.JSONDecodeError):
-            self.protocol.reject_unparsable(error)
-        super().report_server_error(error, source)
-
 
 server = FxlensServer("fxlens", fxlens.__version__, protocol_cls=FxlensProtocol)
 
@@ -75,9 +70,9 @@ def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
     logging.basicConfig(level=logging.INFO if log_messages else logging.WARNING, format="%(name)s: %(message)s")
     logging.getLogger("fxlens").setLevel(logging.INFO)
     if tcp is None:
-        server.start_io()
+        serve_stdio(server)
     else:
-        server.start_tcp(*tcp)
+        serve_tcp(server, *tcp)
 
 
 # -- lifecycle and settings ----------------------------------------------------------------------
@@ -227,9 +222,10 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
     positions, context = _context(ls, uri, params.position)
     if context is None or context.role != "node":
         return None
-    call, state = await ls.require_session().call_state(uri, context.call_site, COMPLETION_WAIT)
+    session = ls.require_session()
+    call, state = await session.call_state(uri, context.call_site, 0.0)
     if not isinstance(state, NodeTable) or not isinstance(call.spec, ModelSpec):
-        return completion.not_ready(state)
+        return completion.not_ready(state, session.tracing_off)
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
     item_defaults = ls.capability("text_document", "completion", "completion_list", "item_defaults") or []
     return completion.completion_list(context, state, edit_range, call.spec.key(), item_defaults)
@@ -237,7 +233,12 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)
 def resolve_completion(ls: FxlensServer, item: types.CompletionItem) -> types.CompletionItem:
-    table = ls.require_session().traced_table(_get(item.data, "table")) if item.data else None
+    if item.data is None:
+        return item
+    key = _get(item.data, "table")
+    if not isinstance(key, str):
+        raise JsonRpcInvalidParams("completionItem/resolve: `data.table` is not a string")
+    table = ls.require_session().traced_table(key)
     if table is None:
         return item
     formats = ls.capability("text_document", "completion", "completion_item", "documentation_format")
@@ -323,7 +324,7 @@ async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
     if isinstance(call.spec, Unresolved):
         raise ValueError(call.spec.reason)
     if not isinstance(state, NodeTable):
-        raise ValueError(completion.not_ready_message(state))
+        raise ValueError(completion.not_ready_message(state, session.tracing_off))
     return show_nodes.node_view(state, call.spec.display_name)
 
 
@@ -334,5 +335,12 @@ def stats(ls: FxlensServer, params: Any) -> dict[str, Any]:
 
 
 def _get(value: Any, key: str) -> Any:
-    """A field of custom-request params, which arrive as objects or as dicts."""
-    return value[key] if isinstance(value, dict) else getattr(value, key)
+    """A field of custom-request params or of item data, which arrive as objects or as dicts; a
+    missing one is the client's error (-32602), said plainly."""
+    try:
+        found = value[key] if isinstance(value, dict) else getattr(value, key)
+    except (KeyError, AttributeError, TypeError):
+        found = None
+    if found is None:
+        raise JsonRpcInvalidParams(f"the params have no `{key}`")
+    return found

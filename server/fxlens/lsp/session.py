@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from fxlens.lint import Finding
 from fxlens.lsp.settings import Settings
@@ -29,6 +30,7 @@ from fxlens.workspace.spec import ModelSpec
 from fxlens.workspace.text import TextChange
 
 logger = logging.getLogger("fxlens.lsp")
+T = TypeVar("T")
 
 DEBOUNCE = 0.3  # seconds after the last edit before a document is re-linted
 INTERIM = 0.2  # seconds to wait for traces before publishing what is already known
@@ -58,7 +60,10 @@ class Session:
         self.supervisor: Supervisor | None = None
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._traced: dict[str, ModelState] = {}  # spec key -> the latest table or problem for it
-        self._background: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[str, asyncio.Future[ModelState]] = {}  # spec key -> its running trace
+        self._opened: dict[str, int] = {}  # uri -> which opening of it this is (a reopen is a new document)
+        self._openings = 0
+        self._background: set[asyncio.Future[object]] = set()
 
     # -- configuration and worker ----------------------------------------------------------------
 
@@ -98,11 +103,12 @@ class Session:
         if problem is not None:
             self.hooks.status("error", f"fxlens cannot trace models: {problem.message}")
 
-    def _in_background(self, work: Awaitable[None]) -> None:
+    def _in_background(self, work: Awaitable[T]) -> asyncio.Future[T]:
         """Run ``work`` without awaiting it, holding a reference until it ends."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def stop(self) -> None:
         for task in self._pending.values():
@@ -113,6 +119,9 @@ class Session:
     # -- documents -------------------------------------------------------------------------------
 
     def open(self, uri: str, text: str, version: int) -> None:
+        """Register an opened document (a reopened one starts afresh, whatever its version) and lint it."""
+        self._openings += 1
+        self._opened[uri] = self._openings
         self.documents[uri] = doc = parse_document(uri, text, version)
         self.workspace.add(doc)
         self.schedule(uri, 0.0)
@@ -148,7 +157,9 @@ class Session:
         return []
 
     def close(self, uri: str) -> None:
+        """Forget the document: its text, versions, findings and pending refresh."""
         self.documents.pop(uri, None)
+        self._opened.pop(uri, None)
         self.workspace.overlays.pop(path_of(uri), None)
         self.findings.pop(uri, None)
         self.dependencies.pop(uri, None)
@@ -184,9 +195,11 @@ class Session:
         if doc is None:
             return
         calls = resolve_calls(doc, self.workspace)
+        opening = self._opened.get(uri)
         traces = {
-            # one supervisor "document" per call site: a newer version supersedes only its own call
-            i: asyncio.ensure_future(self._trace(call, (f"{uri}#{i}", doc.version)))
+            # one supervisor "document" per call site of this opening: a newer version supersedes
+            # only its own call, and a reopened document (versions from 1 again) is a new one
+            i: asyncio.ensure_future(self._trace(call, (f"{uri}#{opening}#{i}", doc.version)))
             for i, call in enumerate(calls)
             if call.traceable and self.supervisor is not None
         }
@@ -198,14 +211,16 @@ class Session:
         if traces:
             await asyncio.wait(traces.values(), timeout=INTERIM)
         if any(not t.done() for t in traces.values()):
-            self._publish(doc, calls, {i: t.result() for i, t in traces.items() if t.done()})
+            self._publish(doc, opening, calls, {i: t.result() for i, t in traces.items() if t.done()})
             await asyncio.wait(traces.values())
-        self._publish(doc, calls, {i: t.result() for i, t in traces.items()})
+        self._publish(doc, opening, calls, {i: t.result() for i, t in traces.items()})
 
-    def _publish(self, doc: ParsedDocument, calls: list[ResolvedCall], traced: dict[int, ModelState]) -> None:
+    def _publish(
+        self, doc: ParsedDocument, opening: int | None, calls: list[ResolvedCall], traced: dict[int, ModelState]
+    ) -> None:
         current = self.documents.get(doc.uri)
-        if current is None or current.version != doc.version:
-            return  # a newer version will publish its own findings
+        if current is not doc or self._opened.get(doc.uri) != opening:
+            return  # a newer version (or a reopened document) publishes its own findings
         states = [traced[i] if i in traced else self.known_state(call) for i, call in enumerate(calls)]
         findings = lint_calls(calls, states, doc.lines.lines)
         self.findings[doc.uri] = (doc.version, findings)
@@ -229,16 +244,33 @@ class Session:
         state = self._traced.get(key)
         return state if isinstance(state, NodeTable) else None
 
+    @property
+    def tracing_off(self) -> str | None:
+        """Why no model is traced in this session (None: tracing is on)."""
+        if not self.settings.execute_code:
+            return "tracing is off: the workspace is not trusted, so no model code runs (static rules only)"
+        return None
+
+    def tracing(self, call: ResolvedCall) -> bool:
+        """Whether the call's model is being traced right now."""
+        return isinstance(call.spec, ModelSpec) and call.spec.key() in self._in_flight
+
     async def call_state(self, uri: str, site: CallSite, wait: float) -> tuple[ResolvedCall, ModelState]:
         """The call's model and its state for completion and hover: known at once, else after at
-        most ``wait`` seconds of tracing."""
+        most ``wait`` seconds of the trace in flight (started here only if none is, once per model)."""
         call = resolve_call(self.documents[uri], site, self.workspace)
-        if not call.traceable or self.supervisor is None:
-            return call, self.known_state(call)
-        trace = asyncio.ensure_future(self._trace(call))
+        known = self.known_state(call)
+        if known is not None or not call.traceable or self.supervisor is None:
+            return call, known
+        assert isinstance(call.spec, ModelSpec)
+        trace = self._in_flight.get(call.spec.key())
+        if trace is None:
+            trace = self._in_background(self._trace(call))
+        if wait <= 0:
+            return call, None
         try:
             return call, await asyncio.wait_for(asyncio.shield(trace), wait)
-        except asyncio.TimeoutError:
+        except (asyncio.TimeoutError, Superseded):
             return call, self.known_state(call)
 
     async def _trace(self, call: ResolvedCall, document_key: tuple[str, int] | None = None) -> ModelState:
@@ -252,8 +284,16 @@ class Session:
             dependencies=list(call.dependencies),
             document_key=document_key,
         )
-        result = await self.hooks.tracing(f"Tracing {spec.display_name} (train, eval)…", request)
-        self._traced[spec.key()] = result
+        key = spec.key()
+        running = self._in_flight[key] = asyncio.ensure_future(
+            self.hooks.tracing(f"Tracing {spec.display_name} (train, eval)…", request)
+        )
+        try:
+            result = await running
+        finally:
+            if self._in_flight.get(key) is running:
+                del self._in_flight[key]
+        self._traced[key] = result
         if isinstance(result, Problem):
             self.hooks.status("error", f"{spec.display_name}: {result.kind} error: {result.message}")
         elif isinstance(result, NodeTable):
