@@ -100,7 +100,8 @@ async def round_trips(request, count: int) -> list[float]:
 
 def summary(times: list[float]) -> str:
     ordered = sorted(times)
-    return f"p50 {statistics.median(ordered):6.2f} ms  p99 {ordered[int(len(ordered) * 0.99) - 1]:6.2f} ms  (n={len(ordered)})"
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    return f"p50 {statistics.median(ordered):6.2f} ms  p99 {p99:6.2f} ms  (n={len(ordered)})"
 
 
 def rss_mb(pid: int) -> float:
@@ -130,18 +131,15 @@ async def main(jedi: str | None) -> None:
     completion = types.CompletionParams(document, types.Position(NODE_LINE, NODE_COLUMN))
     hover = types.HoverParams(document, types.Position(NODE_LINE, NODE_COLUMN + 30))
     await client.text_document_completion_async(completion)
-    print(
-        f"fxlens completion in a node string: {summary(await round_trips(lambda: client.text_document_completion_async(completion), 300))}"
-    )
+    in_string = await round_trips(lambda: client.text_document_completion_async(completion), 300)
+    print(f"fxlens completion in a node string: {summary(in_string)}")
     every = types.CompletionParams(
         document, types.Position(NODE_LINE, SCRIPT.splitlines()[NODE_LINE].index("layer1.0.relu2"))
     )
-    print(
-        f"fxlens completion of every name:    {summary(await round_trips(lambda: client.text_document_completion_async(every), 300))}"
-    )
-    print(
-        f"fxlens hover on a node string:      {summary(await round_trips(lambda: client.text_document_hover_async(hover), 300))}"
-    )
+    every_name = await round_trips(lambda: client.text_document_completion_async(every), 300)
+    print(f"fxlens completion of every name:    {summary(every_name)}")
+    hovers = await round_trips(lambda: client.text_document_hover_async(hover), 300)
+    print(f"fxlens hover on a node string:      {summary(hovers)}")
     pid = client._server.pid  # type: ignore[union-attr]
     print(f"fxlens server RSS: {rss_mb(pid):.0f} MB")
 
@@ -178,9 +176,8 @@ async def main(jedi: str | None) -> None:
         open_script(client, uri)
         at = types.CompletionParams(document, types.Position(TORCH_LINE, TORCH_COLUMN))
         await client.text_document_completion_async(at)
-        print(
-            f"jedi-language-server completion after `torch.`: {summary(await round_trips(lambda: client.text_document_completion_async(at), 100))}"
-        )
+        jedi_times = await round_trips(lambda: client.text_document_completion_async(at), 100)
+        print(f"jedi-language-server completion after `torch.`: {summary(jedi_times)}")
         await stop(client)
 
 
