@@ -58,7 +58,7 @@ def problem(output: str, returncode: int | None = None, **how: object) -> Proble
 
 
 def test_a_timeout_points_at_the_innermost_workspace_frame_of_the_thread_that_took_the_signal():
-    timeout = problem(SIGNAL_DUMP, -9, timed_out=True)
+    timeout = problem(SIGNAL_DUMP, -9, overdue=True)
     assert (timeout.kind, timeout.message) == (
         "timeout",
         "building Model took longer than 5 s; the worker was restarted",
@@ -66,13 +66,20 @@ def test_a_timeout_points_at_the_innermost_workspace_frame_of_the_thread_that_to
     assert timeout.location == SourceLocation(MODEL, 7, "pass")
 
 
-def test_the_watchdog_s_dump_points_into_the_main_thread():
-    assert problem(WATCHDOG_DUMP, 1, timed_out=True).location == SourceLocation(MODEL, 6, "while True:")
+def test_the_worker_s_own_watchdog_is_a_timeout_in_the_main_thread():
+    timeout = problem("some output\n" + WATCHDOG_DUMP, 1)
+    assert (timeout.kind, timeout.location) == ("timeout", SourceLocation(MODEL, 6, "while True:"))
+
+
+def test_exit_code_1_without_the_watchdog_s_dump_last_is_a_crash():
+    assert problem("", 1).kind == "crash"
+    assert problem(WATCHDOG_DUMP + "printed after the dump\n", 1).kind == "crash"
+    assert problem(WATCHDOG_DUMP, -9).kind == "crash"
 
 
 def test_only_the_last_dump_counts():
     earlier = SEGFAULT_DUMP.replace("line 5 in", "line 2 in")
-    assert problem(earlier + "more output\n" + WATCHDOG_DUMP, 1, timed_out=True).location.line == 6
+    assert problem(earlier + "more output\n" + WATCHDOG_DUMP, 1).location.line == 6
     assert [len(frames) for _, frames in last_dump(earlier + WATCHDOG_DUMP)] == [2, 2]
 
 
@@ -111,7 +118,7 @@ def test_garbage_on_the_channel_is_a_crash_that_says_so():
 
 def test_frames_outside_the_workspace_give_no_location():
     outside = ModelSpec(**{**SPEC.__dict__, "workspace_root": "/elsewhere"})
-    lost = LostWorker(SIGNAL_DUMP, -9, "build", timed_out=True)
+    lost = LostWorker(SIGNAL_DUMP, -9, "build", overdue=True)
     assert lost_worker_problem(lost, outside, {}, timeout=5, memory_limit=0, read_file=lambda p: None).location is None
 
 

@@ -4,7 +4,9 @@ Runs in the workspace's interpreter, which needs torch but not fxlens (the super
 on ``PYTHONPATH``) and never pygls. Requests arrive and replies leave on the channel file
 descriptors R and W (see ``fxlens.worker.protocol``); stdout and stderr belong to user code and
 go to the server's log. The address-space cap is set before torch is imported, so it covers
-everything the process does.
+everything the process does. A request that runs past its ``timeout`` ends the worker itself,
+after faulthandler printed every thread's stack: the supervisor reads where the model hung from
+complete output, however loaded the machine is.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import faulthandler
 import importlib.metadata
 import os
 import resource
-import signal
 import sys
 import traceback
 
@@ -73,6 +74,8 @@ def serve(channel_in: int, channel_out: int) -> None:
         def phase(name: str, request_id: int = request_id) -> None:
             write_message(channel_out, {"type": "phase", "id": request_id, "phase": name})
 
+        if request.get("timeout"):  # past it, print the stack (where the model hangs) and exit
+            faulthandler.dump_traceback_later(request["timeout"], exit=True)
         try:
             result = build_table(ModelSpec.from_json(request["spec"]), request.get("overlays", {}), phase)
         except Exception as error:  # noqa: BLE001 - a bug in fxlens must not end the worker
@@ -81,6 +84,8 @@ def serve(channel_in: int, channel_out: int) -> None:
                 message=f"fxlens worker error: {exception_summary(error)}",
                 details=tuple(traceback.format_exception(error)),
             )
+        finally:
+            faulthandler.cancel_dump_traceback_later()
         sys.stdout.flush()
         sys.stderr.flush()
         reply: Message = {"type": "result", "id": request_id}
@@ -98,7 +103,6 @@ def main() -> None:
         os.set_inheritable(fd, False)  # processes user code starts must not hold the channel open
     sys.dont_write_bytecode = True
     faulthandler.enable()  # a segfault leaves the Python stack on stderr, for the crash report
-    faulthandler.register(signal.SIGUSR1)  # so does a hang, when the supervisor asks before killing
     if options.memory_limit:
         limit_memory(options.memory_limit)
     write_message(

@@ -1,10 +1,10 @@
 """What a lost worker means: its last output, exit status and phase become the request's ``Problem``.
 
-A worker is lost when it ended or was ended in the middle of a request: it ran out of time, died
-(``os._exit``, a segfault, the memory cap), or wrote something on its channel that is not a
-frame. Everything here is a pure function of what the supervisor saw, so it is tested on canned
-faulthandler text; the location is the innermost workspace frame of the last Python stack the
-worker printed.
+A worker is lost when it ended or was ended in the middle of a request: it ran out of time (its
+own watchdog printed the stack and ended it, or the supervisor did), died (``os._exit``, a
+segfault, the memory cap), or wrote something on its channel that is not a frame. Everything
+here is a pure function of what the supervisor saw, so it is tested on canned faulthandler
+text; the location is the innermost workspace frame of the last Python stack the worker printed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ PHASE_WORDS: dict[str, str] = {
 _THREAD_HEADER = re.compile(  # "Stack": a dump of the current thread only
     r"^(?:Current thread 0x[0-9a-fA-F]+|(?P<other>Thread 0x[0-9a-fA-F]+)|Stack) \(most recent call first\):$"
 )
+_WATCHDOG_HEADER = re.compile(r"^Timeout \(\d+:\d\d:\d\d(?:\.\d+)?\)!$")
+WATCHDOG_EXIT = 1  # faulthandler.dump_traceback_later(..., exit=True) ends the process with _exit(1)
 _FRAME = re.compile(r'^\s+File "(?P<file>.+)", line (?P<line>\d+) in ')
 _MEMORY_SIGNS = ("MemoryError", "bad_alloc", "annot allocate memory", "out of memory")
 
@@ -45,7 +47,7 @@ class LostWorker:
     output: str  # the worker's recent stdout and stderr
     returncode: int | None  # negative: the signal that ended it
     phase: Phase  # the last phase the worker reported for the request
-    timed_out: bool = False  # the request ran out of time
+    overdue: bool = False  # the supervisor ended it: its own watchdog had not, well past the timeout
     channel_error: str = ""  # the channel carried something that is not a frame (model code wrote on it)
 
 
@@ -64,7 +66,7 @@ def lost_worker_problem(
     """
     location = stack_location(lost.output, spec.workspace_root, overlays, read_file or _read_file)
     doing = f"{PHASE_WORDS[lost.phase]} {spec.display_name}"
-    if lost.timed_out:
+    if lost.overdue or watchdog_fired(lost.output, lost.returncode):
         return Problem(
             kind="timeout",
             message=f"{doing} took longer than {timeout:g} s; the worker was restarted",
@@ -96,6 +98,20 @@ def lost_worker_problem(
         hint="the model's code ended the process (os._exit, a native crash); the next request uses a new worker",
         details=tuple(lost.output.splitlines()[-20:]),
     )
+
+
+def watchdog_fired(output: str, returncode: int | None) -> bool:
+    """The worker ended itself at the request's timeout: exit code 1 right after faulthandler's
+    ``Timeout (0:00:05)!`` dump, the last thing it printed."""
+    if returncode != WATCHDOG_EXIT:
+        return False
+    lines = output.splitlines()
+    starts = [i for i, text in enumerate(lines) if _WATCHDOG_HEADER.match(text)]
+    return bool(starts) and all(_is_dump_line(text) for text in lines[starts[-1] + 1 :])
+
+
+def _is_dump_line(text: str) -> bool:
+    return bool(_THREAD_HEADER.match(text) or _FRAME.match(text)) or text.strip() in ("", "...", "<no Python frame>")
 
 
 def exit_description(returncode: int | None) -> str:
@@ -146,7 +162,7 @@ def last_dump(output: str) -> list[tuple[bool, list[tuple[str, int]]]]:
         elif block is not None and (frame := _FRAME.match(text)):
             block.append((frame["file"], int(frame["line"])))
         elif block is not None and text.strip() in ("...", "<no Python frame>"):
-            continue
+            continue  # faulthandler's marks for a truncated stack and a thread outside Python
         else:
             joinable = not text.strip() and (block is not None or joinable)
             block = None

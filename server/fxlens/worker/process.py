@@ -83,20 +83,6 @@ class WorkerProcess:
         """The last ``TAIL_BYTES`` of the worker's stdout and stderr."""
         return b"".join(self._tail)[-TAIL_BYTES:].decode(errors="replace")
 
-    async def dump_stack(self, wait: float) -> None:
-        """Ask a hung worker for its Python stack (faulthandler, SIGUSR1); wait at most ``wait`` s for it."""
-        try:
-            self.process.send_signal(signal.SIGUSR1)
-        except ProcessLookupError:
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
-        while loop.time() < deadline:
-            if b"most recent call first" in b"".join(self._tail):
-                await asyncio.sleep(0.1)  # the rest of the dump
-                return
-            await asyncio.sleep(0.02)
-
     async def end(self) -> None:
         """Kill the worker's process group, wait for the worker and the rest of its output."""
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -7,7 +7,8 @@ big-endian length followed by that many bytes of UTF-8 JSON (an object with a ``
 Worker → supervisor: ``hello`` (versions, sent before torch is imported), then ``ready`` or
 ``fatal`` (torch cannot be imported: ``problem``); per request ``phase`` (``import``, ``build``,
 ``trace``) and one ``result`` (``table`` or ``problem``). Supervisor → worker: ``table``
-(``id``, ``spec``, ``overlays``) and ``exit``.
+(``id``, ``spec``, ``overlays``, ``timeout``: seconds after which the worker prints its stack and
+exits with code 1) and ``exit``.
 """
 
 from __future__ import annotations

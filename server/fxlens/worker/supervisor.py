@@ -3,10 +3,11 @@
 Runs in the language server's asyncio loop and never imports torch. ``Supervisor.node_table``
 answers from the cache when it can; otherwise the request joins an identical one in flight or
 queues for the worker, and a newer version of the same document supersedes it. A request that
-takes longer than ``timeout`` gets the worker killed (after it dumped its Python stack, for the
-problem's location); a worker that dies (segfault, ``os._exit``) is replaced. Either way that
-request gets a ``Problem`` (see ``fxlens.worker.lost``) and the next one a fresh worker. A worker
-that cannot start (no torch in the interpreter) is one sticky ``Problem``, not a restart loop.
+takes longer than ``timeout`` ends the worker: its own watchdog prints the Python stack (for the
+problem's location) and exits, or else the supervisor ends it. A worker that dies (segfault,
+``os._exit``) is replaced. Either way that request gets a ``Problem`` (see
+``fxlens.worker.lost``) and the next one a fresh worker. A worker that cannot start (no torch
+in the interpreter) is one sticky ``Problem``, not a restart loop.
 The process plumbing is ``fxlens.worker.process``; the states are ``fxlens.worker.state``.
 """
 
@@ -31,7 +32,7 @@ DocumentKey = tuple[str, int]  # (uri, version)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 8 * GiB
-STACK_DUMP_WAIT = 3.0  # seconds a hung worker gets to print its stack before it is killed
+WATCHDOG_GRACE = 10.0  # seconds past the timeout before the supervisor ends a worker whose watchdog did not
 
 _logger = logging.getLogger("fxlens.worker")
 _CHANNEL_ERRORS = (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError)
@@ -248,17 +249,22 @@ class Supervisor:
         if isinstance(process, Problem):
             return process
         self._request_id += 1
-        request = {"type": "table", "id": self._request_id, "spec": job.spec.to_json(), "overlays": job.overlays}
+        request = {
+            "type": "table",
+            "id": self._request_id,
+            "spec": job.spec.to_json(),
+            "overlays": job.overlays,
+            "timeout": self.timeout,
+        }
         self._set_state(WorkerState.BUSY, job.spec.display_name)
         process.new_request()
         phase: list[Phase] = ["start"]
         try:
-            reply = await asyncio.wait_for(self._exchange(process, request, phase), self.timeout)
+            reply = await asyncio.wait_for(self._exchange(process, request, phase), self.timeout + WATCHDOG_GRACE)
         except asyncio.TimeoutError:
             self.traces_run += 1
-            await process.dump_stack(STACK_DUMP_WAIT)
-            await self._lose(process, "it timed out")
-            return self._problem(process, job, phase[0], timed_out=True)
+            await self._lose(process, "it timed out and its watchdog did not end it")
+            return self._problem(process, job, phase[0], overdue=True)
         except _CHANNEL_ERRORS:
             await self._lose(process, "it ended")
             if phase[0] == "start" and retry:
@@ -284,10 +290,10 @@ class Supervisor:
                 return message
 
     def _problem(
-        self, process: WorkerProcess, job: _Job, phase: Phase, *, timed_out: bool = False, channel_error: str = ""
+        self, process: WorkerProcess, job: _Job, phase: Phase, *, overdue: bool = False, channel_error: str = ""
     ) -> Problem:
         """The problem of a request whose worker was lost (and has ended), from its last output."""
-        lost = LostWorker(process.recent_output(), process.returncode, phase, timed_out, channel_error)
+        lost = LostWorker(process.recent_output(), process.returncode, phase, overdue, channel_error)
         return lost_worker_problem(lost, job.spec, job.overlays, timeout=self.timeout, memory_limit=self.memory_limit)
 
     # the worker ----------------------------------------------------------------------------
