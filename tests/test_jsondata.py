@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import json
 
-from fxlens.nodes import InputInfo, NodeInfo, NodeTable, OutputDesc, Problem, SourceLocation, TensorMeta
+from fxlens.nodes import (
+    InputInfo,
+    NodeInfo,
+    NodeTable,
+    OutputDesc,
+    Problem,
+    ShapeFailure,
+    SourceLocation,
+    TensorMeta,
+)
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,6 +40,17 @@ nodes = st.builds(
     output=outputs,
     overwritten_by=text,
 )
+modes = st.sampled_from(["train", "eval"])
+paths = st.sampled_from(["meta", "fake", "real"])
+failures = st.builds(
+    ShapeFailure,
+    mode=modes,
+    node=text,
+    message=text,
+    location=locations,
+    tried=st.lists(paths, max_size=3).map(tuple),
+    missing=st.integers(0, 5000),
+)
 tables = st.builds(
     NodeTable,
     model_type=text,
@@ -40,10 +60,14 @@ tables = st.builds(
     | st.builds(
         InputInfo,
         shapes=st.lists(shape, min_size=1, max_size=2).map(tuple),
-        origin=st.sampled_from(["given", "file", "config", "default"]),
+        origin=st.sampled_from(["given", "file", "config", "metadata", "first-layer", "default"]),
+        location=locations,
+        detail=text,
     ),
     built_on=st.sampled_from(["meta", "cpu", "given"]),
     notes=st.lists(text, max_size=2).map(tuple),
+    shape_paths=st.lists(st.tuples(modes, paths), max_size=2).map(tuple),
+    shape_failures=st.lists(failures, max_size=2).map(tuple),
 )
 
 
@@ -72,7 +96,9 @@ def test_model_specs_round_trip_and_their_key_ignores_where_the_input_was_writte
     spec = ModelSpec(
         builder="workspace", module="pkg.nets", callable="MyNet", display_name="MyNet(width=32)",
         args=("[2, 2]",), kwargs=(("width", "32"),), attributes=("backbone",), file="/w/pkg/nets.py",
-        tracer=TracerSettings(library="timm", leaf_modules=("pkg.nets:Block",), other=(("param_shapes_constant", "True"),)),
+        tracer=TracerSettings(
+            library="timm", leaf_modules=("pkg.nets:Block",), other=(("param_shapes_constant", "True"),)
+        ),
         example_input=InputSpec(shapes=((1, 3, 64, 64),), origin="file", location=SourceLocation("/w/a.py", 3, "x")),
     )  # fmt: skip
     assert ModelSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec

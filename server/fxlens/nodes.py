@@ -27,6 +27,8 @@ ProblemKind = Literal[
     "config",  # invalid configuration
 ]
 
+ShapePath = Literal["meta", "fake", "real"]  # meta tensors, fake tensors, a real CPU run on random weights
+
 
 @dataclass(frozen=True)
 class SourceLocation:
@@ -85,16 +87,55 @@ class NodeInfo:
     overwritten_by: str = ""  # name of a later in-place node that overwrites this output
 
 
+InputOrigin = Literal["given", "file", "config", "metadata", "first-layer", "default"]
+USER_ORIGINS: frozenset[InputOrigin] = frozenset({"given", "file", "config"})  # inputs the user chose
+ORIGIN_LABELS: dict[InputOrigin, str] = {
+    "given": "given",
+    "file": "file",
+    "config": "configuration",
+    "metadata": "model metadata",
+    "first-layer": "first layer",
+    "default": "default",
+}
+
+
 @dataclass(frozen=True)
 class InputInfo:
     """The example input the shapes were computed for, and where it came from."""
 
     shapes: tuple[tuple[int, ...], ...]
-    origin: Literal["given", "file", "config", "default"] = "given"
+    origin: InputOrigin = "given"
+    location: SourceLocation | None = None  # where the file shows it, for origin == "file"
+    detail: str = ""  # how it was chosen, e.g. "Inception_V3_Weights.DEFAULT transforms: crop size 299"
+
+    @property
+    def user_given(self) -> bool:
+        """True when the user chose this input (argument, file, configuration), not fxlens."""
+        return self.origin in USER_ORIGINS
 
     def describe(self) -> str:
+        """``1×3×299×299 (model metadata: Inception_V3_Weights.DEFAULT transforms: crop size 299)``."""
         dims = ", ".join("×".join(str(d) for d in s) for s in self.shapes)
-        return f"{dims} ({self.origin})"
+        label = ORIGIN_LABELS[self.origin]
+        return f"{dims} ({label}: {self.detail})" if self.detail else f"{dims} ({label})"
+
+
+@dataclass(frozen=True)
+class ShapeFailure:
+    """Why output shapes are missing in one mode: the first node that no shape path could compute.
+
+    Nodes that do not depend on it keep their shapes; ``missing`` counts the rows without one.
+    """
+
+    mode: Mode
+    node: str  # the node whose output could not be computed
+    message: str  # "computing the output of `conv1` ... failed: RuntimeError: ..."
+    location: SourceLocation | None = None  # the model line that failed
+    tried: tuple[ShapePath, ...] = ()  # the paths tried, in order
+    missing: int = 0
+
+    def describe(self) -> str:
+        return f"shape unavailable: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -107,6 +148,20 @@ class NodeTable:
     example_input: InputInfo | None = None
     built_on: Literal["meta", "cpu", "given"] = "given"  # where build_model constructed it
     notes: tuple[str, ...] = ()  # plain-language remarks (CPU fallback, default input, ...)
+    shape_paths: tuple[tuple[Mode, ShapePath], ...] = ()  # per mode, the deepest path that produced shapes
+    shape_failures: tuple[ShapeFailure, ...] = ()  # per mode with missing shapes, why
+
+    @property
+    def shape_failure(self) -> ShapeFailure | None:
+        """The first mode's reason for missing shapes, or None when every node has its shape."""
+        return self.shape_failures[0] if self.shape_failures else None
+
+    def shape_failure_in(self, mode: Mode) -> ShapeFailure | None:
+        return next((f for f in self.shape_failures if f.mode == mode), None)
+
+    def shape_path(self, mode: Mode) -> ShapePath | None:
+        """``meta``, ``fake`` or ``real``: how ``mode``'s shapes were computed (None: not at all)."""
+        return next((path for m, path in self.shape_paths if m == mode), None)
 
     def nodes(self, mode: Mode) -> tuple[NodeInfo, ...]:
         return self.train if mode == "train" else self.eval

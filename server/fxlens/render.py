@@ -63,9 +63,11 @@ def as_text(table: NodeTable, mode: ModeChoice = "both") -> str:
         for r in rows(table, mode)
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [header, *body]]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in [header, *body]
+    ]
     footer = _footer(table)
-    return "\n".join(lines + ([""] + footer if footer else []))
+    return "\n".join(lines + (["", *footer] if footer else []))
 
 
 def as_markdown(table: NodeTable, title: str) -> str:
@@ -79,7 +81,9 @@ def as_markdown(table: NodeTable, title: str) -> str:
 
 
 def _footer(table: NodeTable) -> list[str]:
-    notes = list(table.notes)
-    if table.example_input is not None:
-        notes.insert(0, f"input: {table.example_input.describe()}")
-    return notes
+    """The input, why shapes are missing (``?`` in the table), then the table's notes."""
+    lines = [f"input: {table.example_input.describe()}"] if table.example_input is not None else []
+    for failure in table.shape_failures:
+        where = f" ({failure.location.file}:{failure.location.line})" if failure.location is not None else ""
+        lines.append(f"{failure.mode} mode, {failure.missing} nodes: {failure.describe()}{where}")
+    return lines + list(table.notes)

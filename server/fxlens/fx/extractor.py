@@ -58,9 +58,15 @@ def warn_graph_differences(train: list[str], eval_: list[str]) -> None:
     if train == eval_:
         return
     if _is_subsequence(eval_, of=train):
-        msg = "NOTE: The nodes obtained by tracing the model in eval mode are a subsequence of those obtained in train mode. "
+        msg = (
+            "NOTE: The nodes obtained by tracing the model in eval mode are a subsequence of those "
+            "obtained in train mode. "
+        )
     elif _is_subsequence(train, of=eval_):
-        msg = "NOTE: The nodes obtained by tracing the model in train mode are a subsequence of those obtained in eval mode. "
+        msg = (
+            "NOTE: The nodes obtained by tracing the model in train mode are a subsequence of those "
+            "obtained in eval mode. "
+        )
     else:
         msg = "The nodes obtained by tracing the model in train mode are different to those obtained in eval mode. "
     warnings.warn(

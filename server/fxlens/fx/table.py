@@ -1,8 +1,8 @@
 """The node table: every node ``create_feature_extractor`` accepts, with what it is and returns.
 
 For each mode the model is traced once with ``NodePathTracer`` (recording the model line behind
-each node) and its graph is run on ``meta`` tensors, or under ``FakeTensorMode`` when the model
-holds real weights, so output shapes cost no weight memory and no arithmetic.
+each node) and its graph is run by ``fxlens.fx.shapes`` (meta tensors first, so output shapes cost
+no weight memory and no arithmetic). A failed shape pass costs shapes, never names.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from __future__ import annotations
 import operator
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 from torch import fx, nn
-from torch._subclasses.fake_tensor import FakeTensorMode
 from torch.fx.node import _get_qualified_name
-from torch.utils import _pytree as pytree
 
 from fxlens.fx.defaults import with_defaults
+from fxlens.fx.shapes import InputLike, Propagation, propagate, tensor_meta
 from fxlens.fx.tracer import NodePathTracer, is_model_file, source_line
 from fxlens.nodes import (
     MODES,
@@ -29,19 +28,18 @@ from fxlens.nodes import (
     NodeTable,
     OutputDesc,
     Problem,
+    ShapeFailure,
     SourceLocation,
-    TensorMeta,
     exception_summary,
 )
 
 DEFAULT_INPUT_SHAPE = (1, 3, 224, 224)
-InputLike = torch.Tensor | Sequence[int]
 
 _INPLACE_OPERATORS = {operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.iand, operator.ior}
 
 
 class NodeTableError(Exception):
-    """Tracing or shape propagation failed; ``problem`` says how and where in the model's code."""
+    """Tracing failed; ``problem`` says how and where in the model's code."""
 
     def __init__(self, problem: Problem):
         super().__init__(problem.message)
@@ -59,6 +57,8 @@ def node_table(
 
     ``example_inputs`` are tensors or shapes (float32 tensors of that shape are made on the
     model's device); without them the input is one ``1×3×224×224`` image, and the table says so.
+    Only a failed trace raises (``NodeTableError``): when outputs cannot be computed, every node
+    is still listed, and ``NodeTable.shape_failures`` says why shapes are missing.
     The model's training flag is restored afterwards.
     """
     kwargs = with_defaults(tracer_kwargs)
@@ -67,20 +67,25 @@ def node_table(
     was_training = model.training
     try:
         traced = {mode: _trace(model, mode, kwargs, concrete_args, notes) for mode in MODES}
-        outputs = {"eval": _propagate(traced["eval"], inputs, "eval", notes)}
+        shapes = {"eval": _shapes(traced["eval"], inputs, "eval", notes)}
         model.train()
-        if _same_shapes_in_both_modes(traced["train"], traced["eval"]):
-            outputs["train"] = dict(zip(traced["train"].graph.nodes, outputs["eval"].values()))
+        if shapes["eval"].failure is None and _same_shapes_in_both_modes(traced["train"], traced["eval"]):
+            train_nodes = [n for n in traced["train"].graph.nodes if n.op != "output"]
+            outputs = dict(zip(train_nodes, shapes["eval"].outputs.values(), strict=True))
+            shapes["train"] = replace(shapes["eval"], outputs=outputs)
         else:
-            outputs["train"] = _propagate(traced["train"], inputs, "train", notes)
+            shapes["train"] = _shapes(traced["train"], inputs, "train", notes)
     finally:
         model.train(was_training)
+    failures = tuple(_shape_failure(traced[m], shapes[m], m) for m in MODES if shapes[m].failure is not None)
     return NodeTable(
         model_type=_qualified_class_name(type(model)),
-        train=_rows(traced["train"], outputs["train"]),
-        eval=_rows(traced["eval"], outputs["eval"]),
+        train=_rows(traced["train"], shapes["train"].outputs),
+        eval=_rows(traced["eval"], shapes["eval"].outputs),
         example_input=input_info,
         notes=tuple(dict.fromkeys(notes)),
+        shape_paths=tuple((m, shapes[m].path) for m in MODES if shapes[m].path is not None),
+        shape_failures=failures,
     )
 
 
@@ -156,65 +161,63 @@ def _rows(traced: _Traced, outputs: dict[fx.Node, Any]) -> tuple[NodeInfo, ...]:
     return tuple(rows)
 
 
-def _propagate(traced: _Traced, inputs: list[InputLike], mode: Mode, notes: list[str]) -> dict[fx.Node, Any]:
-    """Run the graph on meta (or fake) tensors and keep every node's output.
+def _shapes(traced: _Traced, inputs: list[InputLike], mode: Mode, notes: list[str]) -> Propagation:
+    """Every node's output that can be computed, and why the others cannot.
 
     A train graph that fails to run (typically batch norm refusing a batch of one) is run again
     with its modules in eval mode: their output shapes are the same, and a note says so.
     """
     graph_module, tracer = traced.graph_module, traced.tracer
-    try:
-        return _run_recording(graph_module, inputs)
-    except _PropagationError as first:
-        if mode != "train":
-            raise NodeTableError(_shape_problem(first, tracer, mode)) from first.__cause__
+    result = propagate(graph_module, inputs)
+    if result.failure is not None and mode == "train":
         graph_module.eval()
         try:
-            outputs = _run_recording(graph_module, inputs)
-        except _PropagationError:
-            raise NodeTableError(_shape_problem(first, tracer, mode)) from first.__cause__
+            retry = propagate(graph_module, inputs)
         finally:
             graph_module.train()
+        if len(retry.outputs) > len(result.outputs):
+            failing = tracer.node_to_qualname.get(result.failure.node, result.failure.node.name)
+            notes.append(
+                f"train-mode shapes were computed with modules in eval mode, because `{failing}` fails "
+                f"in train mode with this input ({exception_summary(result.failure.error)})"
+            )
+            result = retry
+    first = result.first_failure
+    if result.path in ("fake", "real") and first is not None and first.path != result.path:
+        how = "fake tensors" if result.path == "fake" else "a real CPU run on random weights"
         failing = tracer.node_to_qualname.get(first.node, first.node.name)
         notes.append(
-            f"train-mode shapes were computed with modules in eval mode, because `{failing}` fails "
-            f"in train mode with this input ({first.message})"
+            f"{mode}-mode shapes come from {how}: on {first.path} tensors `{failing}` fails "
+            f"({exception_summary(first.error)})"
         )
-        return outputs
+    return result
 
 
-class _PropagationError(Exception):
-    def __init__(self, node: fx.Node, message: str):
-        super().__init__(message)
-        self.node = node
-        self.message = message
-
-
-def _run_recording(graph_module: fx.GraphModule, inputs: list[InputLike]) -> dict[fx.Node, Any]:
-    device = _weights_device(graph_module)
-    recorder = _OutputRecorder(graph_module, reuse_leaf_calls=device.type == "meta")
-    try:
-        if device.type == "meta":
-            recorder.run(*_materialise(inputs, device))
-        else:
-            with FakeTensorMode(allow_non_fake_inputs=True):
-                recorder.run(*_materialise(inputs, device))
-    except Exception as error:
-        raise _PropagationError(recorder.current, exception_summary(error)) from error
-    return recorder.outputs
-
-
-def _shape_problem(error: _PropagationError, tracer: NodePathTracer, mode: Mode) -> Problem:
-    name = tracer.node_to_qualname.get(error.node, error.node.name)
-    return Problem(
-        kind="shape",
-        message=f"computing the output of `{name}` failed: {error.message}",
-        location=_location(tracer, error.node),
-        hint="check the example input's shape (show it in the file, e.g. "
-        "extractor(torch.rand(1, 3, 224, 224)), or set input-shape in [tool.fxlens])",
-        node=name,
+def _shape_failure(traced: _Traced, result: Propagation, mode: Mode) -> ShapeFailure:
+    """What the table says about a mode whose shapes are (partly) missing."""
+    failure, tracer = result.failure, traced.tracer
+    name = tracer.node_to_qualname.get(failure.node, failure.node.name)
+    what = f"`{name}`"
+    if failure.node.op == "call_module":
+        module = repr(traced.graph_module.get_submodule(failure.node.target))
+        what += f" ({module})" if "\n" not in module and len(module) <= 100 else ""
+    given = f" from {failure.given}" if failure.given else ""
+    return ShapeFailure(
         mode=mode,
+        node=name,
+        message=f"computing the output of {what}{given} failed: {exception_summary(failure.error)}",
+        location=_failure_location(failure.error, tracer, failure.node),
+        tried=result.tried,
+        missing=sum(1 for node in tracer.node_to_qualname if node not in result.outputs),
     )
+
+
+def _failure_location(error: BaseException, tracer: NodePathTracer, node: fx.Node) -> SourceLocation | None:
+    """The innermost model line in the error's traceback (inside a leaf module), else the node's line."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if is_model_file(f.filename)]
+    if frames:
+        return SourceLocation(frames[-1].filename, frames[-1].lineno or 0, (frames[-1].line or "").strip())
+    return _location(tracer, node)
 
 
 def _location(tracer: NodePathTracer, node: fx.Node) -> SourceLocation | None:
@@ -222,77 +225,12 @@ def _location(tracer: NodePathTracer, node: fx.Node) -> SourceLocation | None:
     return SourceLocation(file_line[0], file_line[1], source_line(*file_line)) if file_line else None
 
 
-class _OutputRecorder(fx.Interpreter):
-    """An ``fx.Interpreter`` that remembers each node's output and the node it is running.
-
-    With ``reuse_leaf_calls`` (meta tensors only), a call of a torch/torchvision.ops leaf module
-    that repeats an earlier call (same class, configuration, weight shapes and input metadata,
-    as in a transformer's 24 identical blocks) gets fresh meta tensors of the earlier call's
-    shapes instead of running again: meta kernels run in Python and dominate the table's cost.
-    """
-
-    def __init__(self, module: fx.GraphModule, reuse_leaf_calls: bool = False):
-        super().__init__(module, garbage_collect_values=False)
-        self.outputs: dict[fx.Node, Any] = {}
-        self.current: fx.Node | None = None
-        self._reuse = reuse_leaf_calls
-        self._earlier_calls: dict[tuple, Any] = {}
-
-    def run_node(self, n: fx.Node) -> Any:
-        self.current = n
-        result = super().run_node(n)
-        self.outputs[n] = result
-        return result
-
-    def call_module(self, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        module = self.fetch_attr(target)
-        key = _leaf_call_key(module, args, kwargs) if self._reuse else None
-        if key is None:
-            return super().call_module(target, args, kwargs)
-        if key not in self._earlier_calls:
-            self._earlier_calls[key] = super().call_module(target, args, kwargs)
-        return pytree.tree_map_only(torch.Tensor, _fresh_meta, self._earlier_calls[key])
-
-
-def _leaf_call_key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple | None:
-    """What determines a torch/torchvision.ops module call's output metadata, or None if unsure."""
-    if not type(module).__module__.startswith(("torch.nn.", "torchvision.ops.")):
-        return None
-    values = []
-    for leaf in pytree.tree_leaves((args, kwargs)):
-        if isinstance(leaf, torch.Tensor):
-            values.append((tuple(leaf.shape), leaf.stride(), leaf.dtype))
-        elif leaf is None or isinstance(leaf, (bool, int, float, str)):
-            values.append(leaf)
-        else:
-            return None
-    weights = tuple(
-        (name, tuple(t.shape), t.dtype) for name, t in (*module.named_parameters(), *module.named_buffers())
-    )
-    return (type(module), repr(module), module.training, weights, pytree.tree_structure((args, kwargs)), tuple(values))
-
-
-def _fresh_meta(tensor: torch.Tensor) -> torch.Tensor:
-    return torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device="meta")
-
-
-def _weights_device(module: nn.Module) -> torch.device:
-    tensor = next(module.parameters(), None)
-    if tensor is None:
-        tensor = next(module.buffers(), None)
-    return tensor.device if tensor is not None else torch.device("meta")
-
-
-def _materialise(inputs: list[InputLike], device: torch.device) -> list[torch.Tensor]:
-    return [x.to(device) if isinstance(x, torch.Tensor) else torch.empty(tuple(x), device=device) for x in inputs]
-
-
 def _describe_output(value: Any) -> OutputDesc:
     if isinstance(value, torch.Tensor):
-        return OutputDesc("tensor", (_tensor_meta(value),))
+        return OutputDesc("tensor", (tensor_meta(value),))
     leaves = _tensor_leaves(value)
     if leaves:
-        return OutputDesc("sequence", tuple(_tensor_meta(t) for t in leaves), type(value).__name__)
+        return OutputDesc("sequence", tuple(tensor_meta(t) for t in leaves), type(value).__name__)
     return OutputDesc("other", (), type(value).__name__)
 
 
@@ -313,10 +251,6 @@ def _tensor_leaves(value: Any) -> list[torch.Tensor] | None:
         else:
             return None
     return leaves
-
-
-def _tensor_meta(tensor: torch.Tensor) -> TensorMeta:
-    return TensorMeta(tuple(int(d) for d in tensor.shape), str(tensor.dtype).removeprefix("torch."))
 
 
 def _inplace_overwriters(graph_module: fx.GraphModule) -> dict[fx.Node, fx.Node]:

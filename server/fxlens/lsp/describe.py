@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable
+from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable, SourceLocation
 from fxlens.workspace.callsite import NodeArgKind
 
 ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
@@ -65,8 +65,9 @@ def hover_markdown(query: str, table: NodeTable) -> str | None:
         chosen = found.nodes[mode]
         lines.append(f"| {mode} | {_output(chosen, found.is_prefix) if chosen else f'absent in {mode}'} |")
     lines.append("")
+    lines += _unavailable_reasons(found, table)
     if node.source is not None:
-        lines.append(f"from `{node.source.file.rsplit('/', 1)[-1]}:{node.source.line}`: `{node.source.text}`")
+        lines.append(f"from `{_short(node.source)}`: `{node.source.text}`")
     if node.overwritten_by:
         lines.append(f"overwritten in place by `{node.overwritten_by}`")
     if table.example_input is not None:
@@ -79,14 +80,30 @@ def _what(node: NodeInfo) -> str:
 
 
 def _output(chosen: NodeInfo, is_prefix: bool) -> str:
-    text = chosen.output.describe() if chosen.output is not None else "?"
+    text = chosen.output.describe() if chosen.output is not None else "shape unavailable"
     if chosen.output is not None and chosen.output.kind == "tensor":
         text += f" {chosen.output.tensors[0].dtype}" if chosen.output.tensors[0].dtype == "float32" else ""
     return f"{text} (`{chosen.name}`)" if is_prefix else text
 
 
+def _unavailable_reasons(found: Meaning, table: NodeTable) -> list[str]:
+    """For each mode where the node has no shape: ``train: shape unavailable: why (file:line)``."""
+    reasons = []
+    for mode in MODES:
+        chosen, failure = found.nodes[mode], table.shape_failure_in(mode)
+        if chosen is None or chosen.output is not None or failure is None:
+            continue
+        where = f" (`{_short(failure.location)}`)" if failure.location is not None else ""
+        reasons.append(f"{mode}: {failure.describe()}{where}")
+    return reasons
+
+
+def _short(location: SourceLocation) -> str:
+    return f"{location.file.rsplit('/', 1)[-1]}:{location.line}"
+
+
 def detail(node: NodeInfo) -> str:
     """``call_module Conv2d · 1×64×56×56`` for a completion item."""
     what = node.module_type if node.op == "call_module" else node.target
-    shape = node.output.describe() if node.output is not None else "?"
+    shape = node.output.describe() if node.output is not None else "shape unavailable"
     return f"{node.op} {what} · {shape}"

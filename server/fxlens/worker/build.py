@@ -27,7 +27,10 @@ from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings, script_f
 Phase = Literal["import", "build", "trace"]
 USER_ERRORS = (Exception, SystemExit)  # what user code may raise without ending the worker
 
-WEIGHTS_NOTE = "the code asks for pretrained weights; fxlens builds the model without them (names and shapes do not depend on weights)"
+WEIGHTS_NOTE = (
+    "the code asks for pretrained weights; fxlens builds the model without them "
+    "(names and shapes do not depend on weights)"
+)
 
 
 class _Failed(Exception):
@@ -63,7 +66,7 @@ def _build_table(
     phase("build")
     try:
         built = build_model(factory, *args, **kwargs)
-        model = _follow(built.model, spec.attributes)
+        model = _children(_follow(built.model, spec.attributes), spec.children)
     except USER_ERRORS as error:
         hint = _definitions_only_hint(importer) if isinstance(error, NameError) else ""
         raise _Failed(
@@ -90,7 +93,7 @@ def _build_table(
     return replace(
         table,
         built_on=built.device,
-        example_input=InputInfo(spec.example_input.shapes, spec.example_input.origin),
+        example_input=InputInfo(spec.example_input.shapes, spec.example_input.origin, spec.example_input.location),
         notes=tuple(dict.fromkeys(n for n in (*table.notes, *notes) if n)),
     )
 
@@ -127,6 +130,11 @@ def _follow(value: Any, attributes: tuple[str, ...]) -> Any:
     for name in attributes:
         value = getattr(value, name)
     return value
+
+
+def _children(model: nn.Module, bounds: tuple[int | None, int | None] | None) -> nn.Module:
+    """``nn.Sequential(*list(model.children())[start:stop])`` when the spec keeps a slice of the children."""
+    return model if bounds is None else nn.Sequential(*list(model.children())[slice(*bounds)])
 
 
 def _trace_arguments(spec: ModelSpec, device: str) -> tuple[list[Any], dict[str, Any], dict[str, Any] | None]:
