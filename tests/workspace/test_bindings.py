@@ -247,3 +247,20 @@ def test_a_name_imported_from_another_module_records_the_import() -> None:
         ("other", None, ".config.TAPS"),
         ("other", None, ".settings.NODES"),
     ]
+
+
+def test_a_name_bound_under_the_main_guard() -> None:
+    _, argument = _argument(
+        'if __name__ == "__main__":\n    taps = ["layer2"]\n    create_feature_extractor(resnet18(), taps)\n'
+    )
+    assert _names(argument) == ["layer2"]
+
+
+def test_a_loop_variable_hides_the_module_constant_and_a_comprehension_variable_does_not() -> None:
+    source = (
+        'taps = ["layer1"]\n'
+        "def loop(m):\n    for taps in ([],):\n        pass\n    return create_feature_extractor(m, taps)\n"
+        "def comprehension(m):\n    names = [taps for taps in ('a',)]\n    return create_feature_extractor(m, taps)\n"
+    )
+    doc = parse_document("main.py", HEAD + source, 1)
+    assert [_names(site.node_arguments[0]) for site in doc.call_sites] == [[], ["layer1"]]

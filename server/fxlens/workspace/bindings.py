@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
+from fxlens.workspace.name_bindings import name_binding, parameter_name
 from fxlens.workspace.queries import FORMS
-from fxlens.workspace.scopes import NameBinding, enclosing_function, find_binding
+from fxlens.workspace.scopes import NameBinding, enclosing_function
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 
@@ -86,19 +87,7 @@ class _Follower:
     # -- names ------------------------------------------------------------------------------
 
     def binding(self, name: str, at: Node) -> NameBinding | None:
-        """The binding of ``name`` at ``at``: its function, then each enclosing function, then the module."""
-        point = at
-        while True:
-            function = enclosing_function(point)
-            binding = find_binding(self.syntax, name, point)
-            if function is None:
-                return binding
-            local = binding is not None and (
-                binding.form == "parameter" or _same(enclosing_function(binding.statement), function)
-            )
-            if local or enclosing_function(function) is None:
-                return binding
-            point = function  # not bound in this function: look in the one around it
+        return name_binding(self.syntax, self.symbols, name, at)
 
     def imported(self, name: str, at: Node) -> str:
         """``.config.TAPS`` when ``name`` is bound by an import at ``at``, else ""."""
@@ -168,8 +157,9 @@ class _Follower:
             here = [v for m, v in assigned if method is not None and m.id == method.id and v.end_byte <= at.start_byte]
             if here:
                 return here[-1]
+        names = [self.text(m.child_by_field_name("name") or m) for m, _ in assigned]
         for preferred in _PREFERRED_METHODS:
-            chosen = [v for m, v in assigned if self.text(m.child_by_field_name("name") or m) == preferred]
+            chosen = [v for (_, v), n in zip(assigned, names, strict=True) if n == preferred]
             if chosen:
                 return chosen[-1]
         if assigned:
@@ -281,23 +271,13 @@ def _class_of(function: Node) -> Node | None:
 def _first_parameter(function: Node) -> Node | None:
     parameters = function.child_by_field_name("parameters")
     first = parameters.named_children[0] if parameters is not None and parameters.named_children else None
-    return _parameter_name(first) if first is not None else None
+    return parameter_name(first) if first is not None else None
 
 
 def _parameter_names(syntax: Syntax, function: Node) -> set[str]:
     parameters = function.child_by_field_name("parameters")
-    names = (_parameter_name(p) for p in (parameters.named_children if parameters is not None else ()))
+    names = (parameter_name(p) for p in (parameters.named_children if parameters is not None else ()))
     return {syntax.text(name) for name in names if name is not None}
-
-
-def _parameter_name(parameter: Node) -> Node | None:
-    """The identifier a parameter binds (plain, typed, with a default, ``*args``, ``**kwargs``)."""
-    if parameter.type == "identifier":
-        return parameter
-    name = parameter.child_by_field_name("name")
-    if name is None and parameter.named_children:
-        name = parameter.named_children[0]
-    return name if name is not None and name.type == "identifier" else None
 
 
 def _same(a: Node | None, b: Node | None) -> bool:

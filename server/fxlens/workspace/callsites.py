@@ -15,8 +15,8 @@ from typing import Literal, NamedTuple
 from tree_sitter import Node
 
 from fxlens.workspace.bindings import Followed, follow
-from fxlens.workspace.callsite import NODE_ARG_KINDS, CallSite, Library, NodeArgKind, NodeArgument
-from fxlens.workspace.queries import read_queries
+from fxlens.workspace.callsite import NODE_ARG_KINDS, CallSite, Library, NodeArgKind, NodeArgument, NodeQuery
+from fxlens.workspace.queries import Form, read_queries
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 
@@ -82,41 +82,44 @@ def find_call_sites(
                     calls[call.start_byte] = call
             at = syntax.source.find(needle, end)
     sites = []
+    read: dict[int, tuple[Form, tuple[NodeQuery, ...]]] = {}  # literal node id → its queries, once per pass
     for start in sorted(calls):
         call = calls[start]
         found = _function_of(syntax, symbols, call)
         if found is None:
             continue
+        own = (found, _node_key(syntax, call)) if not call.has_error else None
+        if known and own is not None and (own, ()) in known:  # its node names are all in the call's own text
+            sites.append(FoundSite(known[(own, ())], call, (own, ())))
+            continue
         given = call_arguments(syntax, call, PARAMETERS[found[0]])
         followed = {kind: follow(syntax, symbols, given[kind][0]) for kind in NODE_ARG_KINDS if kind in given}
-        key = _site_key(syntax, call, found, followed)
+        key = _site_key(syntax, own, followed)
         reused = known.get(key) if known and key is not None else None
-        sites.append(FoundSite(reused or _call_site(syntax, call, found, given, followed), call, key))
+        sites.append(FoundSite(reused or _call_site(syntax, call, found, given, followed, read), call, key))
     return sites
 
 
-def _site_key(
-    syntax: Syntax, call: Node, found: tuple[str, Library], followed: Mapping[NodeArgKind, Followed]
-) -> Hashable | None:
+def _site_key(syntax: Syntax, own: Hashable | None, followed: Mapping[NodeArgKind, Followed]) -> Hashable | None:
     """What a call's ``CallSite`` depends on, or None when that cannot be told from the text alone.
 
-    The site is read from the call's own subtree and from the literals its node arguments lead to;
-    their positions map back to the typed text through their start positions and the repair
-    insertions on their lines (insertions never span lines). A call or literal with a syntax error
-    is always rebuilt: error recovery may depend on context.
+    ``own`` is the key of the call's own text (None when it has a syntax error: error recovery may
+    depend on context). The site is read from that text and from the literals its node arguments
+    lead to, each keyed the same way; ``(own, ())`` means nothing outside the call. Positions map
+    back to the typed text through start positions and the repair insertions on their lines
+    (insertions never span lines).
     """
-    if call.has_error:
+    if own is None:
         return None
-    literals: list[Hashable] = []
+    outside: list[Hashable] = []
     for kind, leads in followed.items():
         literal = leads.literal
-        if literal is not None and not (call.start_byte <= literal.start_byte and literal.end_byte <= call.end_byte):
-            if literal.has_error:
-                return None
-            literals.append((kind, leads.via, _node_key(syntax, literal)))
-        else:
-            literals.append((kind, leads.via, leads.imported))
-    return (found, _node_key(syntax, call), tuple(literals))
+        if literal is not None and not leads.via:
+            continue  # the value is the literal itself: part of the call's text
+        if literal is not None and literal.has_error:
+            return None
+        outside.append((kind, leads.via, _node_key(syntax, literal) if literal is not None else leads.imported))
+    return (own, tuple(outside))
 
 
 def _node_key(syntax: Syntax, node: Node) -> Hashable:
@@ -162,10 +165,11 @@ def _call_site(
     found: tuple[str, Library],
     given: Mapping[str, tuple[Node, bool]],
     followed: Mapping[NodeArgKind, Followed],
+    read: dict[int, tuple[Form, tuple[NodeQuery, ...]]],
 ) -> CallSite:
     name, library = found
     model = given.get("model")
-    node_arguments = tuple(_node_argument(syntax, kind, *given[kind], followed[kind]) for kind in followed)
+    node_arguments = tuple(_node_argument(syntax, kind, *given[kind], followed[kind], read) for kind in followed)
     tracer_kwargs = given.get("tracer_kwargs")
     concrete_args = given.get("concrete_args")
     suppress = given.get("suppress_diff_warning")
@@ -204,11 +208,21 @@ def call_arguments(syntax: Syntax, call: Node, parameters: tuple[str, ...]) -> d
 
 
 def _node_argument(
-    syntax: Syntax, kind: NodeArgKind, value: Node, by_keyword: bool, followed: Followed
+    syntax: Syntax,
+    kind: NodeArgKind,
+    value: Node,
+    by_keyword: bool,
+    followed: Followed,
+    read: dict[int, tuple[Form, tuple[NodeQuery, ...]]],
 ) -> NodeArgument:
     """The node names given in one ``*return_nodes`` argument, read from the literal it leads to."""
     literal = followed.literal
-    form, queries = read_queries(syntax, literal) if literal is not None else ("other", ())
+    form: Form = "other"
+    queries: tuple[NodeQuery, ...] = ()
+    if literal is not None:
+        if literal.id not in read:
+            read[literal.id] = read_queries(syntax, literal)
+        form, queries = read[literal.id]
     checked = literal if literal is not None else value
     keyword = value.parent if by_keyword else None
     return NodeArgument(
