@@ -192,17 +192,52 @@ def test_a_key_that_is_not_a_constant_says_to_write_it(tmp_path: Path) -> None:
     assert "the attribute name `sys.argv[1]` is not a constant" in reason(resolve(tmp_path, text))
 
 
-def test_a_factory_with_an_if_chain_on_a_literal_argument_is_built_by_calling_it(tmp_path: Path) -> None:
-    factory = (
-        "from torchvision.models import resnet18, resnet50\n"
-        "def build(arch, classes=10):\n"
-        "    if arch == 'resnet18':\n        return resnet18(num_classes=classes)\n"
-        "    elif arch == 'resnet50':\n        return resnet50(num_classes=classes)\n"
-        "    raise ValueError(arch)\n"
-    )
-    text = TV + "from factory import build\ncreate_feature_extractor(build('resnet50'), ['fc'])\n"
-    spec = resolve(tmp_path, text, files={"factory.py": factory})
-    assert built(spec) == ("workspace", "factory", "build", ("'resnet50'",), (), ())
+FACTORY = (
+    "import torch.nn as nn\nfrom torchvision.models import resnet18, resnet50\n"
+    "def build(arch, classes=10):\n"
+    "    if arch == 'resnet18':\n        return resnet18(num_classes=classes)\n"
+    "    elif arch in ('resnet50', 'r50'):\n        return resnet50(num_classes=classes)\n"
+    "    raise ValueError(arch)\n"
+    "def tuned(arch):\n"
+    "    model = resnet18() if arch == 'small' else resnet50()\n"
+    "    model.fc = nn.Linear(model.fc.in_features, 3)\n"
+    "    return model\n"
+    "def branches(arch='r50'):\n"
+    "    if arch == 'r18':\n        net = resnet18()\n    else:\n        net = resnet50()\n"
+    "    return net\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("build('resnet18')", ("torchvision", "torchvision.models", "resnet18", (), (("num_classes", "10"),), ())),
+        ("build('r50', classes=3)", ("torchvision", "torchvision.models", "resnet50", (), (("num_classes", "3"),), ())),
+        (
+            "build(ARCH).layer1",
+            ("torchvision", "torchvision.models", "resnet18", (), (("num_classes", "10"),), ("layer1",)),
+        ),
+        ("branches()", ("torchvision", "torchvision.models", "resnet50", (), (), ())),
+        ("branches('r18')", ("torchvision", "torchvision.models", "resnet18", (), (), ())),
+    ],
+)
+def test_a_factory_is_followed_into_the_return_its_literal_arguments_select(
+    tmp_path: Path, call: str, expected: tuple
+) -> None:
+    text = TV + f"from factory import build, branches\nARCH = 'resnet18'\ncreate_feature_extractor({call}, ['fc'])\n"
+    assert built(resolve(tmp_path, text, files={"factory.py": FACTORY})) == expected
+
+
+@pytest.mark.parametrize("call", ["tuned('small')", "build(NAME)", "build('vgg')"])
+def test_a_factory_fxlens_cannot_follow_is_built_by_calling_it(tmp_path: Path, call: str) -> None:
+    """A model changed after it is built, an argument that is not a literal, no return taken."""
+    text = TV + "import os\nfrom factory import build, tuned\nNAME = os.environ['ARCH']\n"
+    text += f"create_feature_extractor({call}, ['fc'])\n"
+    spec = resolve(tmp_path, text, files={"factory.py": FACTORY})
+    if call == "build(NAME)":
+        assert "argument 1 `NAME` is not a literal" in reason(spec)
+    else:
+        assert built(spec)[:3] == ("workspace", "factory", call.partition("(")[0])
 
 
 # -- parameters with one caller ------------------------------------------------------------------------
@@ -319,3 +354,28 @@ def test_the_worker_builds_the_sequential_of_children_the_spec_names(tmp_path: P
     assert [n.name for n in table.eval] == expected_eval
     assert [n.name for n in table.train] == expected_train
     assert table.model_type == "torch.nn.Sequential"
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("def features(arch='resnet18'):\n{body}    return create_feature_extractor(model, ['fc'])\n", "resnet18"),
+        ("def features(arch='vgg'):\n{body}    return create_feature_extractor(model, ['fc'])\n", "resnet50"),
+        ("arch = ARCH\n{body}create_feature_extractor(model, ['fc'])\n", "resnet18"),
+    ],
+)
+def test_of_models_assigned_in_branches_the_one_whose_condition_holds(
+    tmp_path: Path, where: str, expected: str
+) -> None:
+    body = "if arch == 'resnet18':\n    model = resnet18()\nelse:\n    model = resnet50()\n"
+    indent = "" if where.startswith("arch") else "    "
+    text = TV + "from torchvision.models import resnet18, resnet50\nARCH = 'resnet18'\n"
+    text += where.format(body="".join(indent + line + "\n" for line in body.splitlines()))
+    assert built(resolve(tmp_path, text))[2] == expected
+
+
+def test_of_models_assigned_in_branches_an_unknown_condition_keeps_the_last(tmp_path: Path) -> None:
+    text = TV + "import sys\nfrom torchvision.models import resnet18, resnet50\n"
+    text += "if sys.argv[1] == 'small':\n    model = resnet18()\nelse:\n    model = resnet50()\n"
+    text += "create_feature_extractor(model, ['fc'])\n"
+    assert built(resolve(tmp_path, text))[2] == "resnet50"

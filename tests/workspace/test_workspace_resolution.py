@@ -66,7 +66,7 @@ def test_relative_import_from_a_sibling_module(root: Path) -> None:
         "create_feature_extractor(build(settings.DEPTH + 1), ['x'])\n",
     )
     assert isinstance(spec, ModelSpec)
-    assert (spec.module, spec.callable, spec.args) == ("pkg.nets", "build", ("4",))
+    assert (spec.module, spec.callable, spec.args) == ("pkg.nets", "MyNet", ("4",))  # build(width) returns MyNet(width)
 
 
 def test_module_attribute_access_to_a_workspace_class(root: Path) -> None:

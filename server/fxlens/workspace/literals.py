@@ -2,8 +2,8 @@
 
 Constructor arguments travel to the worker as text it reads with ``ast.literal_eval``, so
 ``width=BASE * 2`` with ``BASE = 16`` at module level must become ``"32"``. Literals, containers,
-names (looked up by the caller) and arithmetic on numbers, strings and tuples are folded;
-anything else is not a literal.
+names (looked up by the caller), arithmetic on numbers, strings and tuples, comparisons, ``and`` /
+``or`` and conditional expressions are folded; anything else is not a literal.
 """
 
 from __future__ import annotations
@@ -27,6 +27,18 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
     ast.USub: operator.neg,
     ast.UAdd: operator.pos,
     ast.Not: operator.not_,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: lambda a, b: _identical(a, b),
+    ast.IsNot: lambda a, b: not _identical(a, b),
 }
 _MAX_SIZE = 10_000  # refuse to build huge values (``[0] * 10**9``, ``10 ** 10**6``)
 
@@ -83,7 +95,31 @@ def evaluate(node: ast.expr, lookup: Callable[[str], Any]) -> Any:
         if isinstance(node.op, ast.Mult) and _repeat_size(left, right) > _MAX_SIZE:
             raise NotLiteral("value too large to fold")
         return _checked(_BINARY[type(node.op)], left, right)
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        left = evaluate(node.left, lookup)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = evaluate(comparator, lookup)
+            if not _checked(_COMPARE[type(op)], left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.BoolOp):  # short-circuits like Python: ``a or b`` needs ``b`` only if ``a`` is false
+        value = evaluate(node.values[0], lookup)
+        for operand in node.values[1:]:
+            if bool(value) == isinstance(node.op, ast.Or):
+                return value
+            value = evaluate(operand, lookup)
+        return value
+    if isinstance(node, ast.IfExp):
+        return evaluate(node.body if evaluate(node.test, lookup) else node.orelse, lookup)
     raise NotLiteral(f"`{ast.unparse(node)}` is not a literal")
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """``a is b`` where identity is defined for folded values: against None, True or False."""
+    if not any(v is None or isinstance(v, bool) for v in (a, b)):
+        raise TypeError("`is` compares identities only with None, True or False")
+    return a is b
 
 
 def _dotted(node: ast.expr) -> str:

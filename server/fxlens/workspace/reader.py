@@ -2,12 +2,15 @@
 
 A ``Reader`` answers, without changing the workspace: which workspace definition an absolute
 dotted name refers to (through imports and package re-exports), and the literal value of an
-expression (names followed to constants in the same scope, the module, or another module).
+expression (names followed to constants in the same scope, the module, or another module; a
+parameter is the argument of the call being followed, else its default).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,6 +57,20 @@ class Reader:
 
     def __init__(self, view: WorkspaceView) -> None:
         self.view = view
+        self._passed: dict[int, Mapping[str, Any]] = {}  # function node id -> its parameters' values
+
+    @contextmanager
+    def calling(self, function: Node, values: Mapping[str, Any]) -> Iterator[None]:
+        """Inside the block, the parameters of ``function`` have ``values`` (a call's literal arguments)."""
+        previous = self._passed.get(function.id)
+        self._passed[function.id] = values
+        try:
+            yield
+        finally:
+            if previous is None:
+                del self._passed[function.id]
+            else:
+                self._passed[function.id] = previous
 
     def place(self, doc: ParsedDocument) -> Place:
         file = path_of(doc.uri)
@@ -106,6 +123,9 @@ class Reader:
         def lookup(name: str) -> Any:
             binding = None if "." in name else find_binding(place.doc.syntax, name, node)
             if binding is not None and binding.form == "parameter":
+                passed = self._passed.get(binding.statement.id, {})
+                if name in passed:
+                    return passed[name]
                 default = binding.value.child_by_field_name("value")
                 if default is None:
                     raise NotLiteral(

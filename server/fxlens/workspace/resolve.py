@@ -19,18 +19,20 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from fxlens.workspace.arguments import TORCHVISION_POSITIONAL, constructor_arguments, required_parameters, shifted
+from fxlens.workspace.branches import runs
 from fxlens.workspace.callees import callee_of
 from fxlens.workspace.callers import callers
 from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.callsites import PARAMETERS, call_arguments
 from fxlens.workspace.config import FxlensConfig
 from fxlens.workspace.construction import CannotResolve, Construction
+from fxlens.workspace.factories import returned_model
 from fxlens.workspace.inputs import file_input
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.overrides import apply_override, configured_input, override_for
 from fxlens.workspace.parse import ParsedDocument
 from fxlens.workspace.reader import MAX_DEPTH, Definition, Place, Reader, function_label
-from fxlens.workspace.scopes import find_binding, self_attribute
+from fxlens.workspace.scopes import NameBinding, bindings_of, enclosing_function, find_binding, self_attribute
 from fxlens.workspace.spec import InputSpec, ModelSpec, Unresolved
 from fxlens.workspace.tracer_kwargs import tracer_settings
 from fxlens.workspace.wrappers import HUB_LOAD, HUB_OPTIONS, hub_builder, unwrapped, wrapped_model
@@ -163,7 +165,7 @@ class _Resolver:
         binding = find_binding(place.doc.syntax, name, node)
         if binding is not None:
             if binding.form == "value":
-                return self._model(place, binding.value, depth + 1)
+                return self._model(place, self._branch_taken(place, name, node, binding).value, depth + 1)
             if binding.form == "parameter":
                 return self._parameter(place, name, binding.value, binding.statement, depth)
             how = {"unpacked": "by unpacking", "loop": "by a `for` loop", "with": "by a `with` statement"}
@@ -179,6 +181,18 @@ class _Resolver:
         if definition is not None and definition.kind == "class":
             raise CannotResolve(f"`{name}` is a class, not a model; create one: `{name}()`", node)
         raise CannotResolve(f"`{name}` is not defined in this file or a workspace module fxlens can read", node)
+
+    def _branch_taken(self, place: Place, name: str, node: Node, last: NameBinding) -> NameBinding:
+        """Of the bindings of ``name`` in ``if`` branches, the last one whose conditions hold (or may)."""
+        scope = enclosing_function(node)
+        body = scope.child_by_field_name("body") if scope is not None else None
+        for binding in reversed(bindings_of(place.doc.syntax, name, node)):
+            if (
+                binding.form == "value"
+                and runs(binding.statement, body, lambda c: self.reader.value(place, c)) is not False
+            ):
+                return binding
+        return last
 
     def _parameter(self, place: Place, name: str, parameter: Node, function: Node, depth: int) -> Construction:
         default = parameter.child_by_field_name("value")
@@ -284,6 +298,10 @@ class _Resolver:
         if definition is None or definition.kind not in ("class", "def"):
             package = qualified.split(".")[0]
             raise CannotResolve(_foreign(dotted, package), callee.node if callee.place == place else function)
+        if definition.kind == "def" and not problems:
+            returned = returned_model(self.reader, definition, args, kwargs, self._model, depth)
+            if returned is not None:
+                return replace(returned, weights_requested=returned.weights_requested or weights)
         model = self._workspace_model(definition, args, kwargs)
         return replace(model, weights_requested=weights, unreadable=problems)
 

@@ -59,14 +59,36 @@ def find_binding(syntax: Syntax, name: str, at: Node) -> NameBinding | None:
     return before if before is not None else _last_binding(syntax, name, None, None)
 
 
+def bindings_of(syntax: Syntax, name: str, at: Node) -> list[NameBinding]:
+    """Every binding of ``name`` in the scope ``find_binding`` takes its answer from, in order.
+
+    Several, when branches assign the name (``if ...: model = a()`` / ``else: model = b()``);
+    the last is ``find_binding``'s.
+    """
+    function = enclosing_function(at)
+    if function is not None:
+        local = _bindings(syntax, name, function, at.start_byte)
+        if local:
+            return local
+        if _parameter(function, name, syntax) is not None:
+            return []
+    return _bindings(syntax, name, None, at.start_byte) or _bindings(syntax, name, None, None)
+
+
 def _last_binding(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> NameBinding | None:
     """The last binding of ``name`` directly in ``scope`` (None: module) ending before byte ``before``."""
+    found = _bindings(syntax, name, scope, before)
+    return found[-1] if found else None
+
+
+def _bindings(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> list[NameBinding]:
+    """The bindings of ``name`` directly in ``scope`` (None: module) ending before byte ``before``."""
     start = scope.start_byte if scope is not None else 0
     end = scope.end_byte if scope is not None else len(syntax.source)
     if before is not None:
         end = min(end, before)
     needle = name.encode()
-    found: NameBinding | None = None
+    found: list[NameBinding] = []
     at = syntax.source.find(needle, start, end)
     while at != -1:
         after = at + len(needle)
@@ -78,7 +100,7 @@ def _last_binding(syntax: Syntax, name: str, scope: Node | None, before: int | N
             if node is not None and node.type == "identifier" and _in_scope(node, scope):
                 binding = _binding_of(node)
                 if binding is not None and (before is None or binding.statement.end_byte <= before):
-                    found = binding
+                    found.append(binding)
         at = syntax.source.find(needle, after, end)
     return found
 
