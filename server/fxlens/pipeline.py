@@ -53,11 +53,11 @@ def initial_state(call: ResolvedCall) -> ModelState:
     return call.spec if isinstance(call.spec, Unresolved) else None
 
 
-def lint_calls(calls: Sequence[ResolvedCall], states: Sequence[ModelState], lines: Sequence[str]) -> list[Finding]:
-    """The findings of every call, given each call's model state; ``lines`` are the document's."""
+def lint_calls(calls: Sequence[ResolvedCall], states: Sequence[ModelState]) -> list[Finding]:
+    """The findings of every call, given each call's model state."""
     findings: list[Finding] = []
     for call, state in zip(calls, states, strict=True):
-        findings += lint_call_site(call.site, state, lines)
+        findings += lint_call_site(call.site, state)
     return findings
 
 
@@ -65,4 +65,4 @@ async def check_document(doc: ParsedDocument, workspace: Workspace, trace: Trace
     """Every finding of ``doc``; without ``trace`` only the rules that need no model code run."""
     calls = resolve_calls(doc, workspace)
     states = [await trace(call) if call.traceable and trace is not None else initial_state(call) for call in calls]
-    return lint_calls(calls, states, doc.lines.lines)
+    return lint_calls(calls, states)

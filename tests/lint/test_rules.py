@@ -34,7 +34,7 @@ def lint(call: str, model) -> tuple[str, list[Finding]]:
     text = HEADER + call + "\n"
     doc = parse_document("file:///t.py", text, 1)
     (site,) = doc.call_sites
-    return text, lint_call_site(site, model, doc.lines.lines)
+    return text, lint_call_site(site, model)
 
 
 def at(text: str, finding: Finding) -> str:
@@ -166,7 +166,7 @@ def test_fxl012_an_unresolved_model_is_information_with_the_reason() -> None:
     doc = parse_document("file:///t.py", text, 1)
     (site,) = doc.call_sites
     unresolved = Unresolved("`model` is not assigned in this file", site.model_range)
-    (finding,) = lint_call_site(site, unresolved, doc.lines.lines)
+    (finding,) = lint_call_site(site, unresolved)
     assert (finding.code, finding.severity) == (
         "FXL012",
         "information",
@@ -180,3 +180,25 @@ def test_every_rule_has_a_stable_code_and_a_ruff_like_name() -> None:
 
 def test_half_typed_strings_are_not_judged_yet(resnet: NodeTable) -> None:
     assert lint('create_feature_extractor(m, return_nodes=["layer1.', resnet)[1] == []
+
+
+def test_a_name_bound_above_the_call_is_checked_where_it_is_written(resnet: NodeTable) -> None:
+    text = HEADER + 'taps = ["layer1.0.relu2", "fc"]\n\n\ncreate_feature_extractor(m, return_nodes=taps)\n'
+    doc = parse_document("file:///t.py", text, 1)
+    (site,) = doc.call_sites
+    (finding,) = lint_call_site(site, resnet)
+    assert finding.code == "FXL001" and at(text, finding) == "layer1.0.relu2"
+    assert finding.message.endswith("(for the call on line 5, model `m`)")
+    assert '["layer1.0.relu", "fc"]' in apply(text, finding)
+
+
+def test_one_literal_feeding_two_models_is_checked_against_each(resnet: NodeTable, vit: NodeTable) -> None:
+    text = (
+        HEADER + 'taps = ["layer4", "encoder"]\ncreate_feature_extractor(r, taps)\ncreate_feature_extractor(v, taps)\n'
+    )
+    doc = parse_document("file:///t.py", text, 1)
+    first, second = doc.call_sites
+    (on_resnet,) = lint_call_site(first, resnet)
+    (on_vit,) = lint_call_site(second, vit)
+    assert at(text, on_resnet) == "encoder" and "of ResNet" in on_resnet.message and "model `r`" in on_resnet.message
+    assert at(text, on_vit) == "layer4" and "of VisionTransformer" in on_vit.message and "model `v`" in on_vit.message

@@ -7,7 +7,7 @@ these ``Finding``s; the verdicts come from ``fxlens.selection``, the code the li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 
 from fxlens.lint import call_rules, model_rules, presence_rules, selection_rules  # noqa: F401 - they register
 from fxlens.lint.findings import Finding, Fix, Severity, TextEdit
@@ -19,29 +19,47 @@ from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite, NodeArgument, Position
 
 
-def lint_call_site(site: CallSite, state: ModelState, lines: Sequence[str]) -> list[Finding]:
-    """Every finding for one call site, in source order; ``lines`` are the document's lines."""
+def lint_call_site(site: CallSite, state: ModelState) -> list[Finding]:
+    """Every finding for one call site, in source order."""
     findings: list[Finding] = []
-    if site.function == "create_feature_extractor":
+    extractor = site.function == "create_feature_extractor"
+    if extractor:
         for registered in rules_of(Scope.CALL):
             findings += registered.check(site)
     for registered in rules_of(Scope.MODEL):
         findings += registered.check(site, state)
-    if site.function == "create_feature_extractor" and isinstance(state, NodeTable):
-        for argument in site.node_arguments:
-            findings += _once_per_range_and_code(_table_findings(site, argument, state, lines))
+    for argument in site.node_arguments if extractor else ():
+        found: list[Finding] = []
+        for registered in rules_of(Scope.ARGUMENT):
+            found += registered.check(site, argument)
+        if isinstance(state, NodeTable):
+            found += _once_per_range_and_code(_table_findings(site, argument, state))
+        findings += [_placed(f, site, argument) for f in found]
     return sorted(findings, key=lambda f: (f.range.start, f.code))
 
 
-def _table_findings(site: CallSite, argument: NodeArgument, table: NodeTable, lines: Sequence[str]) -> list[Finding]:
+def _table_findings(site: CallSite, argument: NodeArgument, table: NodeTable) -> list[Finding]:
     findings: list[Finding] = []
-    for check in presences(site, argument, table, lines):
+    for check in presences(site, argument, table):
         for registered in rules_of(Scope.PRESENCE):
             findings += registered.check(check)
     for check in selections(argument, table):
         for registered in rules_of(Scope.SELECTION):
             findings += registered.check(check)
     return findings
+
+
+def _placed(finding: Finding, site: CallSite, argument: NodeArgument) -> Finding:
+    """A finding in a literal bound away from the call names the call it is about (one literal may
+    feed calls with different models); one in another file is shown on the call's argument."""
+    if not argument.via:
+        return finding
+    if argument.literal_file:
+        where = f"{argument.literal_file}:{finding.range.start.line + 1}"
+        message = f"{finding.message} (in `{argument.via}`, {where})"
+        return replace(finding, message=message, range=argument.range, fixes=())
+    line = site.range.start.line + 1
+    return replace(finding, message=f"{finding.message} (for the call on line {line}, model `{site.model_expr}`)")
 
 
 def _once_per_range_and_code(findings: list[Finding]) -> list[Finding]:

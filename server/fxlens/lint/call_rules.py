@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from fxlens.lint.findings import Finding
 from fxlens.lint.registry import Scope, finding, rule
 from fxlens.selection import argument_error, query_pattern
-from fxlens.workspace.callsite import CallSite, NodeQuery
+from fxlens.workspace.callsite import CallSite, NodeArgument, NodeQuery
 
 
 @rule(
-    "FXL009", "invalid-arguments", "error", Scope.CALL, "create_feature_extractor rejects this combination of arguments"
+    "FXL009",
+    "invalid-arguments",
+    "error",
+    Scope.CALL,
+    "create_feature_extractor rejects this combination of arguments",
 )
 def invalid_arguments(site: CallSite) -> Iterator[Finding]:
     """The argument combinations torchvision rejects, with its own message."""
@@ -26,46 +30,44 @@ def invalid_arguments(site: CallSite) -> Iterator[Finding]:
     "FXL006",
     "duplicate-output-name",
     "error",
-    Scope.CALL,
+    Scope.ARGUMENT,
     "two queries share an output name and collapse into one output",
 )
-def duplicate_output_name(site: CallSite) -> Iterator[Finding]:
+def duplicate_output_name(site: CallSite, argument: NodeArgument) -> Iterator[Finding]:
     """Repeated output names (dict values, or list items) collapse into one output."""
-    for argument in site.node_arguments:
-        seen: dict[str, NodeQuery] = {}
-        for query in argument.queries:
-            literal = query.output or (query.name if argument.form != "dict" else None)
-            if literal is None or not literal.terminated:
-                continue
-            first = seen.setdefault(literal.value, query)
-            if first is not query:
-                yield finding(
-                    "FXL006",
-                    f"output name `{literal.value}` is already used for `{first.name.value}` in {argument.kind}: "
-                    "the two outputs collapse into one",
-                    literal.range,
-                )
+    seen: dict[str, NodeQuery] = {}
+    for query in argument.queries:
+        literal = query.output or (query.name if argument.form != "dict" else None)
+        if literal is None or not literal.terminated:
+            continue
+        first = seen.setdefault(literal.value, query)
+        if first is not query:
+            yield finding(
+                "FXL006",
+                f"output name `{literal.value}` is already used for `{first.name.value}` in {argument.kind}: "
+                "the two outputs collapse into one",
+                literal.range,
+            )
 
 
 @rule(
     "FXL004",
     "invalid-regex-query",
     "error",
-    Scope.CALL,
+    Scope.ARGUMENT,
     "the name is not a valid regular expression, so torchvision's check crashes",
 )
-def invalid_regex_query(site: CallSite) -> Iterator[Finding]:
+def invalid_regex_query(site: CallSite, argument: NodeArgument) -> Iterator[Finding]:
     """torchvision uses each name as a regular expression and crashes on an invalid one."""
-    for argument in site.node_arguments:
-        for query in argument.queries:
-            error = regex_error(query.name.value) if query.name.terminated else None
-            if error is not None:
-                yield finding(
-                    "FXL004",
-                    f"`{query.name.value}` is not a valid regular expression ({error}); torchvision's name check "
-                    "raises re.error on it",
-                    query.name.range,
-                )
+    for query in argument.queries:
+        error = regex_error(query.name.value) if query.name.terminated else None
+        if error is not None:
+            yield finding(
+                "FXL004",
+                f"`{query.name.value}` is not a valid regular expression ({error}); torchvision's name check "
+                "raises re.error on it",
+                query.name.range,
+            )
 
 
 def regex_error(query: str) -> re.error | None:

@@ -65,7 +65,7 @@ def mode_only_node(check: Presence) -> Iterator[Finding]:
             f"`{check.name}` exists only in {only} mode: create_feature_extractor raises ValueError for "
             f"{missing} mode; give train_return_nodes and eval_return_nodes separately",
             check.query.name.range,
-            fixes=split_fix(check.argument, check.table, check.lines),
+            fixes=split_fix(check.argument, check.table),
         )
 
 

@@ -18,7 +18,8 @@ from fxlens.workspace.callsite import Range
 
 
 class Scope(enum.Enum):
-    CALL = "call"  # check(site): no model needed
+    CALL = "call"  # check(site): the call's arguments together, no model needed
+    ARGUMENT = "argument"  # check(site, argument): one node argument's literal, no model needed
     MODEL = "model"  # check(site, state): the model's state itself
     PRESENCE = "presence"  # check(Presence): a query missing from a mode its argument needs
     SELECTION = "selection"  # check(Selected): what an accepted query selects in one mode

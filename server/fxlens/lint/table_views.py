@@ -7,7 +7,7 @@ query returns in one mode, alone and together with the argument's other queries 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fxlens.lint.call_rules import regex_error
@@ -31,7 +31,6 @@ class Presence:
     query: NodeQuery
     present: tuple[Mode, ...]  # the modes that have it (possibly none)
     table: NodeTable
-    lines: Sequence[str]  # the document's lines, for fixes that rewrite the argument
 
     @property
     def name(self) -> str:
@@ -64,13 +63,13 @@ def checked_queries(argument: NodeArgument) -> list[NodeQuery]:
     return [q for q in argument.queries if q.name.terminated and regex_error(q.name.value) is None]
 
 
-def presences(site: CallSite, argument: NodeArgument, table: NodeTable, lines: Sequence[str]) -> Iterator[Presence]:
+def presences(site: CallSite, argument: NodeArgument, table: NodeTable) -> Iterator[Presence]:
     """Each checked query missing from a mode the argument needs."""
     wanted = ARGUMENT_MODES[argument.kind]
     for query in checked_queries(argument):
         present = tuple(m for m in MODES if query_is_present(query.name.value, table.names(m)))
         if not all(mode in present for mode in wanted):
-            yield Presence(site, argument, query, present, table, lines)
+            yield Presence(site, argument, query, present, table)
 
 
 def selections(argument: NodeArgument, table: NodeTable) -> Iterator[Selected]:
