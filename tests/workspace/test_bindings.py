@@ -7,7 +7,7 @@ and every editor feature acts on that text.
 
 from __future__ import annotations
 
-from fxlens.workspace.callsite import NodeArgument, Position, Range
+from fxlens.workspace.callsite import CallSite, NodeArgument, Position, Range
 from fxlens.workspace.parse import ParsedDocument, parse_document
 
 TV = "from torchvision.models.feature_extraction import create_feature_extractor\n"
@@ -264,3 +264,16 @@ def test_a_loop_variable_hides_the_module_constant_and_a_comprehension_variable_
     )
     doc = parse_document("main.py", HEAD + source, 1)
     assert [_names(site.node_arguments[0]) for site in doc.call_sites] == [[], ["layer1"]]
+
+
+def test_a_parameter_default() -> None:
+    _, argument = _argument('def build(m, taps=("layer1", "fc")):\n    return create_feature_extractor(m, taps)\n')
+    assert (argument.form, _names(argument)) == ("tuple", ["layer1", "fc"])
+
+
+def test_a_site_read_through_a_binding_survives_a_json_round_trip() -> None:
+    doc = parse_document(
+        "main.py", HEAD + 'taps = {f"layer{i}": "x" for i in (1, 2)}\ncreate_feature_extractor(resnet18(), taps)\n', 1
+    )
+    site = doc.call_sites[0]
+    assert CallSite.from_json(site.to_json()) == site

@@ -68,6 +68,16 @@ def test_a_half_typed_literal_above_its_call_gives_the_typed_prefix() -> None:
     assert [q.name.value for q in doc.call_sites[0].node_arguments[0].queries] == ["layer1", "la"]
 
 
+def test_a_multi_line_literal_being_typed_in_a_function_above_its_call() -> None:
+    doc, cursor = _at(
+        HEAD + "def build(m):\n    taps = [\n        'layer1',\n        'lay‸\n"
+        "    return create_feature_extractor(m, return_nodes=taps)\n"
+    )
+    context = cursor_context(doc, cursor)
+    assert context is not None and context.string is not None
+    assert (context.prefix, context.string.terminated, context.call_site) == ("lay", False, doc.call_sites[0])
+
+
 def test_a_literal_in_init_gets_the_call_in_another_method() -> None:
     doc, cursor = _at(
         HEAD + "class Probe:\n    def __init__(self):\n"
