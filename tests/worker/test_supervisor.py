@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fxlens.nodes import NodeTable, Problem
 from fxlens.worker.cache import TableCache
-from fxlens.worker.supervisor import Superseded
+from fxlens.worker.supervisor import Superseded, Supervisor
 from fxlens.workspace.modules import workspace_dependencies
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
 from worker_helpers import RESNET50, SupervisorFactory, Workspace
@@ -63,6 +63,39 @@ def net(workspace: Workspace) -> ModelSpec:
     workspace.write("notes.py", "TODO = 'nothing imports this'\n")
     spec = workspace.spec("models/net.py", "Net")
     return ModelSpec(**{**spec.__dict__, "example_input": SMALL_INPUT})
+
+
+def slow_model(workspace: Workspace, seconds: float) -> ModelSpec:
+    """A model whose constructor sleeps ``seconds``: it keeps the worker busy that long."""
+    workspace.write(
+        "slow.py",
+        f"""\
+        import time
+
+        from torch import nn
+
+
+        class Slow(nn.Module):
+            def __init__(self):
+                super().__init__()
+                time.sleep({seconds})
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x):
+                return self.fc(x)
+        """,
+    )
+    spec = workspace.spec("slow.py", "Slow")
+    return ModelSpec(**{**spec.__dict__, "example_input": InputSpec(shapes=((1, 4),), origin="file")})
+
+
+async def until_busy(supervisor: Supervisor) -> None:
+    """Wait until the worker runs a request (at most a minute: it has to start first)."""
+    for _ in range(6000):
+        if supervisor.state == "busy":
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the worker never became busy (state {supervisor.state})")
 
 
 def dependencies(spec: ModelSpec) -> list[str]:
@@ -161,6 +194,25 @@ async def test_a_newer_version_of_the_document_supersedes_a_queued_request(
     assert supervisor.traces_run == 1
     with pytest.raises(Superseded):  # an answer to version 1 is no use once version 2 was asked
         await supervisor.node_table(net, document_key=("file:///train.py", 1))
+
+
+@pytest.mark.asyncio
+async def test_an_edit_while_the_trace_is_queued_gets_the_traced_result(
+    make_supervisor: SupervisorFactory, net: ModelSpec, workspace: Workspace
+):
+    """Issue 18: version 2 (an edit that leaves the model as it was) joined the job version 1's
+    supersession had just cancelled, and its caller died on ``CancelledError``."""
+    supervisor = make_supervisor()
+    busy = asyncio.ensure_future(supervisor.node_table(slow_model(workspace, seconds=2)))
+    await until_busy(supervisor)
+    first = asyncio.ensure_future(supervisor.node_table(net, document_key=("file:///train.py", 1)))
+    await asyncio.sleep(0)  # version 1 queues behind the slow model
+    second = await supervisor.node_table(net, document_key=("file:///train.py", 2))
+    assert isinstance(second, NodeTable) and second.names("eval")[-1] == "block.add"
+    with pytest.raises(Superseded):
+        await first
+    assert isinstance(await busy, NodeTable)
+    assert supervisor.traces_run == 2
 
 
 @pytest.mark.asyncio

@@ -209,11 +209,17 @@ class Supervisor:
             self._detach(previous[1])
 
     def _detach(self, waiter: asyncio.Future[Result]) -> None:
-        """Forget a waiter; a job nobody waits for any more is dropped if it has not started."""
+        """Forget a waiter; a job nobody waits for any more is dropped if it has not started.
+
+        A dropped job leaves ``_jobs`` at once, not when its task has ended: an identical request
+        made meanwhile (the edit that superseded it) must start a job of its own, not join one
+        that is being cancelled.
+        """
         for job in list(self._jobs.values()):
             if waiter in job.waiters:
                 job.waiters.remove(waiter)
                 if not job.waiters and not job.started and job.task is not None:
+                    del self._jobs[job.key]
                     job.task.cancel()
 
     async def _run(self, job: _Job) -> Result:
