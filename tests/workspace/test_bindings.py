@@ -277,3 +277,19 @@ def test_a_site_read_through_a_binding_survives_a_json_round_trip() -> None:
     )
     site = doc.call_sites[0]
     assert CallSite.from_json(site.to_json()) == site
+
+
+def test_a_config_dataclass_built_with_the_field_given_by_position() -> None:
+    _, argument = _argument(
+        "@dataclass\nclass Config:\n    name: str\n    taps: list = field(default_factory=list)\n\n"
+        'cfg = Config("probe", ["layer3"])\ncreate_feature_extractor(resnet18(), cfg.taps)\n'
+    )
+    assert _names(argument) == ["layer3"]
+
+
+def test_a_class_with_its_own_init_maps_no_positional_argument_to_a_field() -> None:
+    _, argument = _argument(
+        "class Config:\n    taps: tuple = ('fc',)\n    def __init__(self, name):\n        self.name = name\n\n"
+        'cfg = Config(["layer3"])\ncreate_feature_extractor(resnet18(), cfg.taps)\n'
+    )
+    assert _names(argument) == ["fc"]

@@ -23,6 +23,7 @@ from fxlens.workspace.syntax import Syntax
 _MAX_DEPTH = 16
 _FIELD_FUNCTIONS = frozenset({"field", "dataclasses.field"})
 _PREFERRED_METHODS = ("__init__", "__post_init__", "setup")
+_NAMED = frozenset({"keyword_argument", "list_splat", "dictionary_splat", "comment"})
 
 
 class Followed(NamedTuple):
@@ -77,7 +78,7 @@ class _Follower:
         instance = self.instance(obj, depth + 1)
         if instance is not None:
             owner, constructor = instance
-            given = _keyword(constructor, name) if constructor is not None else None
+            given = self.constructor_argument(owner, constructor, name) if constructor is not None else None
             return self.value(given if given is not None else self.member(owner, name, None), depth + 1)
         if obj.type == "identifier" and self.binding(self.text(obj), obj) is None:
             module = self.imported(self.text(obj), obj)
@@ -208,17 +209,55 @@ class _Follower:
             value = value.child_by_field_name("right")
         return (method, value) if value is not None else None
 
-    def class_default(self, owner: Node, name: str) -> Node | None:
-        """The class body's ``name = value`` (``name: T = value``), through a dataclass ``field(...)``."""
+    def constructor_argument(self, owner: Node, constructor: Node, name: str) -> Node | None:
+        """The argument a constructor call gives field ``name``: by keyword, or by position for a class
+        without its own ``__init__`` (a dataclass: fields in the order they are annotated)."""
+        given = _keyword(constructor, name)
+        if given is not None or self.method(owner, "__init__") is not None:
+            return given
+        fields = [self.text(target) for target, _, annotated in self.class_body(owner) if annotated]
+        arguments = constructor.child_by_field_name("arguments")
+        positional = [a for a in (arguments.named_children if arguments is not None else ()) if a.type not in _NAMED]
+        index = fields.index(name) if name in fields else len(positional)
+        return positional[index] if index < len(positional) else None
+
+    def method(self, owner: Node, name: str) -> Node | None:
+        """The method ``name`` defined directly in the class body."""
         body = owner.child_by_field_name("body")
-        value = None
+        for statement in body.named_children if body is not None else ():
+            definition = (
+                statement.child_by_field_name("definition") if statement.type == "decorated_definition" else statement
+            )
+            if definition is None or definition.type != "function_definition":
+                continue
+            function_name = definition.child_by_field_name("name")
+            if function_name is not None and self.text(function_name) == name:
+                return definition
+        return None
+
+    def class_body(self, owner: Node) -> list[tuple[Node, Node | None, bool]]:
+        """(name, value, annotated) of each ``name = value`` / ``name: T [= value]`` in the class body, in order."""
+        found: list[tuple[Node, Node | None, bool]] = []
+        body = owner.child_by_field_name("body")
         for statement in body.named_children if body is not None else ():
             assignment = statement.named_children[0] if statement.type == "expression_statement" else None
-            if assignment is None or assignment.type != "assignment":
-                continue
-            left = assignment.child_by_field_name("left")
-            if left is not None and left.type == "identifier" and self.text(left) == name:
-                value = assignment.child_by_field_name("right") or value
+            left = assignment.child_by_field_name("left") if assignment is not None else None
+            if (
+                assignment is not None
+                and assignment.type == "assignment"
+                and left is not None
+                and left.type == "identifier"
+            ):
+                annotated = assignment.child_by_field_name("type") is not None
+                found.append((left, assignment.child_by_field_name("right"), annotated))
+        return found
+
+    def class_default(self, owner: Node, name: str) -> Node | None:
+        """The class body's ``name = value`` (``name: T = value``), through a dataclass ``field(...)``."""
+        values = [
+            value for target, value, _ in self.class_body(owner) if value is not None and self.text(target) == name
+        ]
+        value = values[-1] if values else None
         if value is not None and value.type == "call":
             function = value.child_by_field_name("function")
             if function is not None and self.text(function) in _FIELD_FUNCTIONS:
