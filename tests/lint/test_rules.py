@@ -9,6 +9,7 @@ from fxlens.workspace.parse import parse_document
 from fxlens.workspace.spec import Unresolved
 
 torchvision = pytest.importorskip("torchvision", reason="the rules are checked on torchvision's models")
+import torch  # noqa: E402
 from fxlens.fx import build_model, node_table  # noqa: E402
 
 HEADER = "from torchvision.models.feature_extraction import create_feature_extractor\n"
@@ -174,7 +175,7 @@ def test_fxl012_an_unresolved_model_is_information_with_the_reason() -> None:
 
 
 def test_every_rule_has_a_stable_code_and_a_ruff_like_name() -> None:
-    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 14)]
+    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 15)]
     assert all(rule.name.islower() and " " not in rule.name for rule in RULES.values())
 
 
@@ -202,3 +203,27 @@ def test_one_literal_feeding_two_models_is_checked_against_each(resnet: NodeTabl
     (on_vit,) = lint_call_site(second, vit)
     assert at(text, on_resnet) == "encoder" and "of ResNet" in on_resnet.message and "model `r`" in on_resnet.message
     assert at(text, on_vit) == "layer4" and "of VisionTransformer" in on_vit.message and "model `v`" in on_vit.message
+
+
+class _Mnist(torch.nn.Module):  # a 1-channel network
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3)
+        self.fc = torch.nn.Linear(4, 10)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).mean((2, 3)))
+
+
+def test_fxl014_an_example_input_the_user_gave_that_the_model_cannot_run_is_an_error() -> None:
+    table = node_table(_Mnist(), [(1, 3, 28, 28)])  # given: three channels into a 1-channel conv
+    text, (finding,) = lint('create_feature_extractor(MyNet(), return_nodes=["fc"])', table)
+    assert (finding.code, finding.severity) == ("FXL014", "error") and at(text, finding) == "MyNet()"
+    assert finding.message.startswith("the model fails on the example input 1×3×28×28 (")
+    assert "conv" in finding.message
+
+
+def test_fxl014_is_silent_when_fxlens_chose_the_input() -> None:
+    table = node_table(_Mnist())  # the default 1×3×224×224: shapes are missing, hover says why
+    assert table.shape_failure is not None and not table.example_input.user_given
+    assert lint('create_feature_extractor(MyNet(), return_nodes=["fc"])', table)[1] == []
