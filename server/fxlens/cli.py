@@ -26,7 +26,7 @@ from fxlens.targets import TargetError, parse_target, project_root
 from fxlens.worker.supervisor import Supervisor
 from fxlens.workspace.launch import worker_launch
 from fxlens.workspace.modules import Workspace, workspace_dependencies
-from fxlens.workspace.parse import ParsedDocument, parse_document
+from fxlens.workspace.parse import parse_document
 
 SKIPPED_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "build", "dist", ".tox"}
 MARKERS = ("create_feature_extractor", "get_graph_node_names")
@@ -128,13 +128,12 @@ def _check(args: argparse.Namespace) -> int:
     files = list(python_files(args.paths))
     root = project_root(Path(os.path.commonpath([os.path.abspath(p) for p in args.paths])))
     workspace = Workspace(root)
-    documents = [parse_document(path, text) for path, text in _sources(files)]
-    findings = asyncio.run(_lint(documents, workspace, args))
+    findings, failed = asyncio.run(_lint(list(_sources(files)), workspace, args))
     selected = [(path, f) for path, f in findings if _wanted(f.code, args.select, args.ignore)]
     print(_format(selected, args.output_format))
     for error in workspace.config_errors:
         print(f"pyproject.toml: [tool.fxlens] {error.key}: {error.message}", file=sys.stderr)
-    return 1 if selected else 0
+    return 2 if failed else 1 if selected else 0
 
 
 def _sources(files: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -150,16 +149,26 @@ def _sources(files: Iterable[str]) -> Iterator[tuple[str, str]]:
 
 
 async def _lint(
-    documents: Sequence[ParsedDocument], workspace: Workspace, args: argparse.Namespace
-) -> list[tuple[str, Finding]]:
-    """Every finding of every document, tracing with one worker unless ``--no-trace``."""
+    sources: Sequence[tuple[str, str]], workspace: Workspace, args: argparse.Namespace
+) -> tuple[list[tuple[str, Finding]], int]:
+    """Every finding of every file, tracing with one worker unless ``--no-trace``, and how many
+    files fxlens itself failed on (each said on stderr; the other files are still checked)."""
     supervisor = None if args.no_trace else _supervisor(args, workspace)
     trace = _tracer(supervisor) if supervisor is not None else None
+    findings: list[tuple[str, Finding]] = []
+    failed = 0
     try:
-        return [(doc.uri, f) for doc in documents for f in await check_document(doc, workspace, trace)]
+        for path, text in sources:
+            try:
+                findings += [(path, f) for f in await check_document(parse_document(path, text), workspace, trace)]
+            except Exception as error:  # noqa: BLE001 - one file fxlens cannot analyse must not stop the others
+                failed += 1
+                print(f"{_display(path)}:1:1: fxlens failed on this file (a bug: please report it): {error!r}",
+                      file=sys.stderr)  # fmt: skip
     finally:
         if supervisor is not None:
             await supervisor.stop()
+    return findings, failed
 
 
 def _supervisor(args: argparse.Namespace, workspace: Workspace) -> Supervisor:
