@@ -1,0 +1,1 @@
+"""Torch-free static analysis of the workspace: syntax, call sites, bindings, model resolution, configuration."""
