@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fxlens.workspace.callsite import Position, Range
-from fxlens.workspace.imported import with_imported_literals
+from fxlens.workspace.imported import imported_uses, with_imported_literals
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.parse import ParsedDocument, TextChange, cursor_context, parse_document
 from hypothesis import given, settings
@@ -220,3 +220,30 @@ def test_constants_imported_from_workspace_modules_are_read_there(tmp_path: Path
 def test_a_site_without_imported_values_is_returned_as_it_is(tmp_path: Path) -> None:
     doc = parse_document(str(tmp_path / "main.py"), SHARED, 1)
     assert with_imported_literals(doc, doc.call_sites[0], Workspace(tmp_path)) is doc.call_sites[0]
+
+
+def test_the_cursor_in_a_literal_of_another_module_gets_the_calls_that_import_it(tmp_path: Path) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    workspace = Workspace(tmp_path)
+    readers = [
+        parse_document(str(tmp_path / "pkg/train.py"), HEAD + CALLS, 1),
+        parse_document(str(tmp_path / "pkg/evaluate.py"), HEAD + "from .config import TAPS\n" + CALLS, 1),
+    ]
+    config = workspace.document(str(tmp_path / "pkg/config.py"))
+    assert config is not None
+    cursor = Position(1, FILES["pkg/config.py"].split("\n")[1].index("layer3") + 3)
+    assert cursor_context(config, cursor) is None  # nothing in config.py itself reads it
+    context = cursor_context(config, cursor, imported_uses(config.uri, readers, workspace))
+    assert context is not None and context.string is not None
+    assert (context.string.value, context.prefix, context.role) == ("layer3", "lay", "node")
+    assert [(use.uri, use.site) for use in context.uses] == [
+        (readers[0].uri, readers[0].call_sites[0]),
+        (readers[0].uri, readers[0].call_sites[1]),
+        (readers[0].uri, readers[0].call_sites[2]),
+        (readers[1].uri, readers[1].call_sites[0]),
+        (readers[1].uri, readers[1].call_sites[1]),
+        (readers[1].uri, readers[1].call_sites[2]),
+    ]
+    assert context.call_site is readers[0].call_sites[0]

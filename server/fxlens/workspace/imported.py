@@ -3,19 +3,21 @@
 Parsing reads one file: a name imported from elsewhere (``from .config import TAPS``) ends there
 with the import it came through (``NodeArgument.imported``). Given the workspace, this follows the
 import (through re-exports, and names bound to names in that module) to the literal, and reads the
-queries from that file, whose path goes in ``NodeArgument.literal_file``.
+queries from that file, whose path goes in ``NodeArgument.literal_file``. ``imported_uses`` turns
+that around for the editor: the calls in other documents that read a literal of this file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from tree_sitter import Node
 
 from fxlens.workspace.bindings import follow
-from fxlens.workspace.callsite import CallSite, NodeArgument
+from fxlens.workspace.callsite import CallSite, NodeArgument, Range
 from fxlens.workspace.modules import Workspace, path_of
-from fxlens.workspace.parse import ParsedDocument
+from fxlens.workspace.parse import ArgumentUse, LiteralUse, ParsedDocument
 from fxlens.workspace.queries import read_queries
 from fxlens.workspace.symbols import absolute_module
 
@@ -32,6 +34,24 @@ def with_imported_literals(doc: ParsedDocument, site: CallSite, workspace: Works
     importer = path_of(doc.uri)
     arguments = tuple(_read(workspace, importer, a) if a.imported else a for a in site.node_arguments)
     return replace(site, node_arguments=arguments)
+
+
+def imported_uses(path: str, readers: Iterable[ParsedDocument], workspace: Workspace) -> tuple[LiteralUse, ...]:
+    """The literals of the file ``path`` that node arguments of calls in ``readers`` read.
+
+    Each use names the reader's document and holds the site as that document's ``call_sites`` do;
+    pass them to ``cursor_context(doc, pos, elsewhere=...)`` for the cursor in such a literal.
+    """
+    target = path_of(path)
+    grouped: dict[Range, list[ArgumentUse]] = {}
+    for reader in readers:
+        if path_of(reader.uri) == target:
+            continue
+        for site in reader.call_sites:
+            for argument in with_imported_literals(reader, site, workspace).node_arguments:
+                if argument.literal_file == target and argument.literal_range is not None:
+                    grouped.setdefault(argument.literal_range, []).append(ArgumentUse(site, argument, reader.uri))
+    return tuple(LiteralUse(region, tuple(uses)) for region, uses in grouped.items())
 
 
 def _read(workspace: Workspace, importer: str, argument: NodeArgument) -> NodeArgument:

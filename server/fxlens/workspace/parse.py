@@ -157,8 +157,9 @@ Role = Literal["node", "output"]
 class ArgumentUse(NamedTuple):
     """One call's node argument that reads a literal."""
 
-    site: CallSite
+    site: CallSite  # as its document's ``call_sites`` hold it
     argument: NodeArgument
+    uri: str = ""  # the document of the call when it is not the literal's ("": the same document)
 
 
 @dataclass(frozen=True)
@@ -207,11 +208,18 @@ class CursorContext:
         return tuple(use.site for use in self.uses) or (self.call_site,)
 
 
-def cursor_context(doc: ParsedDocument, pos: Position) -> CursorContext | None:
-    """What the cursor is in: calls, argument, string and typed prefix; None outside node-argument literals."""
-    candidates = [use for use in doc.literal_uses if _reaches(doc, use.range, pos)]
+def cursor_context(doc: ParsedDocument, pos: Position, elsewhere: Sequence[LiteralUse] = ()) -> CursorContext | None:
+    """What the cursor is in: calls, argument, string and typed prefix; None outside node-argument literals.
+
+    ``elsewhere``: literals of ``doc`` that calls in other documents read (``imported_uses``).
+    """
+    grouped: dict[Range, list[ArgumentUse]] = {}
+    for use in (*doc.literal_uses, *elsewhere):
+        if _reaches(doc, use.range, pos):
+            grouped.setdefault(use.range, []).extend(use.uses)
+    candidates = [LiteralUse(region, tuple(uses)) for region, uses in grouped.items()]
     for literal in sorted(candidates, key=lambda u: u.range.start, reverse=True):
-        site, argument = literal.uses[0]
+        site, argument = literal.uses[0].site, literal.uses[0].argument
         if any(q.name.computed for q in argument.queries):
             continue  # a comprehension: its strings are templates, not names to complete
         for query in argument.queries:
