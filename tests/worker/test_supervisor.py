@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from fxlens.nodes import NodeTable, Problem
 from fxlens.worker.cache import TableCache
-from fxlens.worker.supervisor import Superseded, Supervisor
+from fxlens.worker.supervisor import Superseded
 from fxlens.workspace.modules import workspace_dependencies
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
-from worker_helpers import RESNET50, SupervisorFactory, Workspace
+from worker_helpers import RESNET50, SupervisorFactory, Workspace, until_busy
 
 SMALL_INPUT = InputSpec(shapes=((1, 3, 32, 32),), origin="file")
 
@@ -87,15 +87,6 @@ def slow_model(workspace: Workspace, seconds: float) -> ModelSpec:
     )
     spec = workspace.spec("slow.py", "Slow")
     return ModelSpec(**{**spec.__dict__, "example_input": InputSpec(shapes=((1, 4),), origin="file")})
-
-
-async def until_busy(supervisor: Supervisor) -> None:
-    """Wait until the worker runs a request (at most a minute: it has to start first)."""
-    for _ in range(6000):
-        if supervisor.state == "busy":
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"the worker never became busy (state {supervisor.state})")
 
 
 def dependencies(spec: ModelSpec) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,15 @@ class Workspace:
             file=str(self.root / relative),
             workspace_root=str(self.root),
         )
+
+
+async def until_busy(supervisor: Supervisor) -> None:
+    """Wait until the worker runs a request (at most a minute: it may have to start first)."""
+    for _ in range(6000):
+        if supervisor.state == "busy":
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the worker never became busy (state {supervisor.state})")
 
 
 class Log(list[str]):

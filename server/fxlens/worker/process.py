@@ -158,11 +158,18 @@ class Launcher:
         finally:
             os.close(request_read)
             os.close(reply_write)
-        reader = asyncio.StreamReader(limit=protocol.MAX_FRAME)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(reply_read, "rb", 0))
-        transport, stream_protocol = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin, os.fdopen(request_write, "wb", 0)
-        )
+        try:
+            reader = asyncio.StreamReader(limit=protocol.MAX_FRAME)
+            replies = os.fdopen(reply_read, "rb", 0)
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), replies)
+            transport, stream_protocol = await loop.connect_write_pipe(
+                asyncio.streams.FlowControlMixin, os.fdopen(request_write, "wb", 0)
+            )
+        except BaseException:  # cancelled (the supervisor stopped) or failed: the process must not outlive us
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+            raise
         writer = asyncio.StreamWriter(transport, stream_protocol, None, loop)
         return WorkerProcess(process, reader, writer, self.log, self.output_limit)
 

@@ -2,7 +2,11 @@
 
 Runs in the language server's asyncio loop and never imports torch. ``Supervisor.node_table``
 answers from the cache when it can; otherwise the request joins an identical one in flight or
-queues for the worker, and a newer version of the same document supersedes it. A request that
+queues for the worker, and a newer version of the same document supersedes it. So a model is
+traced once per content (the spec and the text of the files it imports): its table or problem,
+a timeout too, answers every later request for that content, and a document has at most one
+trace queued. A superseded trace that has already started runs on (its result is cached): ending
+it would cost a worker restart, more than most traces take. A request that
 takes longer than ``timeout`` ends the worker: its own watchdog prints the Python stack (for the
 problem's location) and exits, or else the supervisor ends it. A worker that dies (segfault,
 ``os._exit``) is replaced. Either way that request gets a ``Problem`` (see
@@ -90,10 +94,11 @@ class Supervisor:
         self._versions: Versions | None = None
         self._hello = asyncio.Event()  # set when versions are known or the start failed
         self._jobs: dict[str, _Job] = {}
-        self._documents: dict[str, tuple[int, asyncio.Future[Result]]] = {}
+        self._documents: dict[str, tuple[int, list[asyncio.Future[Result]]]] = {}  # latest version's requests
         self._lock = asyncio.Lock()
         self._request_id = 0
         self._tasks: set[asyncio.Task[None]] = set()  # watchers of worker processes
+        self._endings: set[asyncio.Future[None]] = set()  # lost workers being ended
 
     @property
     def state(self) -> WorkerState:
@@ -181,6 +186,7 @@ class Supervisor:
             await process.shut_down()
         for task in list(self._tasks):
             task.cancel()
+        await asyncio.gather(*self._endings, return_exceptions=True)
         self._launcher.close()
 
     # states --------------------------------------------------------------------------------
@@ -198,15 +204,21 @@ class Supervisor:
     # requests ------------------------------------------------------------------------------
 
     def _supersede(self, document_key: DocumentKey, waiter: asyncio.Future[Result]) -> None:
-        """Make ``waiter`` the document's latest request; drop the older one (or this one, if older)."""
+        """Add ``waiter`` to the document's requests; a newer version drops the older version's
+        requests (they raise ``Superseded``), an older one is refused. Requests for one version
+        (diagnostics and completion, say) are all answered."""
         uri, version = document_key
-        previous = self._documents.get(uri)
-        if previous is not None and previous[0] > version:
-            raise Superseded(f"{uri} version {previous[0]} was requested after version {version}")
-        self._documents[uri] = (version, waiter)
-        if previous is not None and previous[1] is not waiter and not previous[1].done():
-            previous[1].set_exception(Superseded(f"{uri} version {version} replaces version {previous[0]}"))
-            self._detach(previous[1])
+        latest = self._documents.get(uri)
+        if latest is not None and latest[0] > version:
+            raise Superseded(f"{uri} version {latest[0]} was requested after version {version}")
+        if latest is None or latest[0] < version:
+            for older in latest[1] if latest is not None else ():
+                if not older.done():
+                    older.set_exception(Superseded(f"{uri} version {version} replaces version {latest[0]}"))
+                    self._detach(older)
+            latest = self._documents[uri] = (version, [])
+        latest[1][:] = [w for w in latest[1] if not w.done()]
+        latest[1].append(waiter)
 
     def _detach(self, waiter: asyncio.Future[Result]) -> None:
         """Forget a waiter; a job nobody waits for any more is dropped if it has not started.
@@ -309,7 +321,10 @@ class Supervisor:
         if self._process is process:
             self._process = None
             self._set_state(WorkerState.DEAD, why)
-        await process.end()
+        ending = asyncio.ensure_future(process.end())  # stop() waits for it, even if this request is cancelled
+        self._endings.add(ending)
+        ending.add_done_callback(self._endings.discard)
+        await asyncio.shield(ending)
         self._begin_start()
 
     def _begin_start(self) -> None:
