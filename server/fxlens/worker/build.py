@@ -19,13 +19,17 @@ import torch
 from torch import nn
 
 from fxlens.fx import NodeTableError, build_model, node_table
+from fxlens.fx.inputs import wanted_input
 from fxlens.nodes import InputInfo, NodeTable, Problem
 from fxlens.worker.errors import is_library_file, is_memory_error, problem_from_exception
 from fxlens.worker.loader import WorkspaceImporter
-from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings, script_folder
+from fxlens.workspace.spec import ModelSpec, TracerSettings, script_folder
 
 Phase = Literal["import", "build", "trace"]
 USER_ERRORS = (Exception, SystemExit)  # what user code may raise without ending the worker
+
+COMMON_IMAGE_SIZES = (28, 32, 64, 96, 128, 256, 299)  # MNIST, CIFAR, ... tried for a first layer's channels
+SIZE_SEARCH_MAX_PARAMETERS = 20_000_000  # models small enough to trace again per size
 
 WEIGHTS_NOTE = (
     "the code asks for pretrained weights; fxlens builds the model without them "
@@ -75,25 +79,21 @@ def _build_table(
             )
         ) from error
     phase("trace")
-    inputs, tracer_kwargs, concrete_args = _trace_arguments(spec, built.device)
-    try:
-        table = node_table(model, inputs, tracer_kwargs=tracer_kwargs, concrete_args=concrete_args)
-    except NodeTableError as error:
-        if is_memory_error(error.__cause__):
-            raise _Failed(problem_from_exception("memory", error.__cause__, is_user_file=is_user_file)) from error
-        raise _Failed(error.problem) from error
-    except USER_ERRORS as error:
-        raise _Failed(problem_from_exception("trace", error, is_user_file=is_user_file)) from error
+    example = _input_info(spec, built.model, model, factory, args, kwargs)
+    inputs, tracer_kwargs, concrete_args = _trace_arguments(spec, example, built.device)
+    table = _traced_table(model, inputs, tracer_kwargs, concrete_args, is_user_file)
+    if example.origin == "first-layer" and table.shape_failures:
+        table, example = _common_size(model, table, example, spec.example_input.dtype, (tracer_kwargs, concrete_args))
     notes = [built.note, WEIGHTS_NOTE if spec.weights_requested else ""]
-    if spec.example_input.origin == "default":
-        notes.append(f"no example input in the file or configuration: shapes assume {_dims(spec.example_input)}")
+    if example.origin == "default":
+        notes.append(f"no example input in the file or configuration: shapes assume {_dims(example.shapes)}")
     notes += [
         f"{path} was loaded definitions-only: its other top-level statements did not run" for path in importer.scripts
     ]
     return replace(
         table,
         built_on=built.device,
-        example_input=InputInfo(spec.example_input.shapes, spec.example_input.origin, spec.example_input.location),
+        example_input=example,
         notes=tuple(dict.fromkeys(n for n in (*table.notes, *notes) if n)),
     )
 
@@ -137,11 +137,76 @@ def _children(model: nn.Module, bounds: tuple[int | None, int | None] | None) ->
     return model if bounds is None else nn.Sequential(*list(model.children())[slice(*bounds)])
 
 
-def _trace_arguments(spec: ModelSpec, device: str) -> tuple[list[Any], dict[str, Any], dict[str, Any] | None]:
+def _traced_table(
+    model: nn.Module,
+    inputs: list[Any],
+    tracer_kwargs: dict[str, Any],
+    concrete_args: dict[str, Any] | None,
+    is_user_file: Callable[[str], bool],
+) -> NodeTable:
+    try:
+        return node_table(model, inputs, tracer_kwargs=tracer_kwargs, concrete_args=concrete_args)
+    except NodeTableError as error:
+        if is_memory_error(error.__cause__):
+            raise _Failed(problem_from_exception("memory", error.__cause__, is_user_file=is_user_file)) from error
+        raise _Failed(error.problem) from error
+    except USER_ERRORS as error:
+        raise _Failed(problem_from_exception("trace", error, is_user_file=is_user_file)) from error
+
+
+def _common_size(
+    model: nn.Module, table: NodeTable, example: InputInfo, dtype: str, tracing: tuple[dict, dict | None]
+) -> tuple[NodeTable, InputInfo]:
+    """For a small image model whose first layer gave only the channels: the first common image size
+    (MNIST's 28, CIFAR's 32, ...) at which every shape computes; else the table as it is."""
+    shape = example.shapes[0]
+    if len(shape) != 4 or sum(p.numel() for p in model.parameters()) > SIZE_SEARCH_MAX_PARAMETERS:
+        return table, example
+    for size in COMMON_IMAGE_SIZES:
+        candidate = replace(example, shapes=((*shape[:2], size, size),))
+        try:
+            found = node_table(model, _example_inputs(candidate.shapes, dtype, "meta"), tracer_kwargs=tracing[0],
+                               concrete_args=tracing[1])  # fmt: skip
+        except USER_ERRORS:
+            break
+        if not found.shape_failures:
+            detail = f"{example.detail}; {size}×{size}, the first common image size at which every shape computes"
+            return found, replace(candidate, detail=detail)
+    return table, example
+
+
+def _input_info(
+    spec: ModelSpec, root: nn.Module, model: nn.Module, factory: Callable[..., Any], args: list[Any], kwargs: dict
+) -> InputInfo:
+    """The spec's input; for a default one, what the model's metadata or first layer asks for instead
+    (a first layer that asks for the default leaves it labelled the default)."""
+    given = spec.example_input
+    default = InputInfo(given.shapes, given.origin, given.location)
+    if given.origin != "default" or len(given.shapes) != 1:
+        return default
+    builder = None
+    if spec.builder == "torchvision":
+        builder = args[0] if spec.callable == "get_model" and args else spec.callable.rsplit(".", 1)[-1]
+    try:
+        chosen = wanted_input(model, root=root, factory=factory, kwargs=kwargs, torchvision_builder=builder)
+    except USER_ERRORS:  # a model attribute that raises must not cost the table
+        chosen = None
+    if chosen is None or (chosen.origin == "first-layer" and chosen.shapes == given.shapes):
+        return default
+    return chosen
+
+
+def _trace_arguments(
+    spec: ModelSpec, example: InputInfo, device: str
+) -> tuple[list[Any], dict[str, Any], dict[str, Any] | None]:
     """Example inputs, tracer kwargs and concrete args; a ``config`` problem when they are invalid."""
     try:
         concrete_args = ast.literal_eval(spec.concrete_args) if spec.concrete_args else None
-        return _example_inputs(spec.example_input, device), _tracer_kwargs(spec.tracer), concrete_args
+        return (
+            _example_inputs(example.shapes, spec.example_input.dtype, device),
+            _tracer_kwargs(spec.tracer),
+            concrete_args,
+        )
     except USER_ERRORS as error:
         raise _Failed(problem_from_exception("config", error, context="tracer settings or example input")) from error
 
@@ -178,16 +243,15 @@ def import_reference(reference: str) -> Any:
     return _follow(importlib.import_module(module), tuple(qualname.split(".")))
 
 
-def _example_inputs(spec: InputSpec, device: str) -> list[Any]:
+def _example_inputs(shapes: tuple[tuple[int, ...], ...], dtype: str, device: str) -> list[Any]:
     """Shapes for float32 (``node_table`` makes the tensors); zero tensors for other dtypes."""
-    if spec.dtype == "float32":
-        return list(spec.shapes)
-    dtype = getattr(torch, spec.dtype)
-    return [torch.zeros(shape, dtype=dtype, device=device) for shape in spec.shapes]
+    if dtype == "float32":
+        return list(shapes)
+    return [torch.zeros(shape, dtype=getattr(torch, dtype), device=device) for shape in shapes]
 
 
-def _dims(spec: InputSpec) -> str:
-    return ", ".join("×".join(map(str, s)) for s in spec.shapes)
+def _dims(shapes: tuple[tuple[int, ...], ...]) -> str:
+    return ", ".join("×".join(map(str, s)) for s in shapes)
 
 
 def _definitions_only_hint(importer: WorkspaceImporter) -> str:
