@@ -1,24 +1,25 @@
-"""A real fxlens language server over stdio, on a workspace of real models, for end-to-end tests."""
+"""A real fxlens language server over stdio, and the real models and scripts the end-to-end tests open."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import ClientServerConfig
+from recording_client import make_client
 
 CACHE = tempfile.mkdtemp(prefix="fxlens-lsp-cache-")
 SERVER = ClientServerConfig(
     server_command=[sys.executable, "-m", "fxlens", "serve", "--stdio"],
+    client_factory=make_client,
     server_env={"XDG_CACHE_HOME": CACHE, "PATH": "/usr/bin:/bin"},
 )
 
-BLOCKS = """
+BLOCKS = textwrap.dedent("""
 import torch
 from torch import nn
 
@@ -35,9 +36,9 @@ class TinyNet(nn.Module):
         if self.training:
             return self.head(pooled) + self.aux(pooled)
         return self.head(pooled)
-"""
+""")
 
-TRAIN = """
+TRAIN = textwrap.dedent("""
 import torch
 from torchvision.models import resnet18
 from torchvision.models.feature_extraction import create_feature_extractor
@@ -48,19 +49,20 @@ extractor = create_feature_extractor(model, return_nodes=["layer1.0.relu2", "lay
 extractor(torch.rand(1, 3, 64, 64))
 
 tiny = create_feature_extractor(TinyNet(width=8), return_nodes=["head", "aux"])
-"""
+""")
 
 
-def make_workspace(root: Path) -> Path:
-    """A workspace: a package re-exporting a model class, and a script using it and resnet18."""
-    (root / "nets").mkdir()
-    (root / "nets" / "__init__.py").write_text("from .blocks import TinyNet\n")
-    (root / "nets" / "blocks.py").write_text(textwrap.dedent(BLOCKS))
-    (root / "train.py").write_text(textwrap.dedent(TRAIN))
-    return root
+def write_project(folder: Path) -> Path:
+    """A package re-exporting a model class, and a script (returned) using it and resnet18."""
+    (folder / "nets").mkdir()
+    (folder / "nets" / "__init__.py").write_text("from .blocks import TinyNet\n")
+    (folder / "nets" / "blocks.py").write_text(BLOCKS)
+    (folder / "train.py").write_text(TRAIN)
+    return folder / "train.py"
 
 
 def initialize_params(root: Path, options: dict | None = None) -> types.InitializeParams:
+    """What VS Code sends, in short: progress, pulled configuration and Markdown hover and completion."""
     markdown = [types.MarkupKind.Markdown, types.MarkupKind.PlainText]
     capabilities = types.ClientCapabilities(
         window=types.WindowClientCapabilities(work_done_progress=True),
@@ -77,27 +79,6 @@ def initialize_params(root: Path, options: dict | None = None) -> types.Initiali
     )
 
 
-def open_document(client: LanguageClient, path: Path, version: int = 1) -> str:
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", version, path.read_text()))
-    )
-    return uri
-
-
-async def diagnostics_where(
-    client: LanguageClient, uri: str, accept: Callable[[Sequence[types.Diagnostic]], bool], timeout: float = 90
-) -> Sequence[types.Diagnostic]:
-    """Wait until the diagnostics published for ``uri`` satisfy ``accept``."""
-
-    async def wait() -> Sequence[types.Diagnostic]:
-        while not (uri in client.diagnostics and accept(client.diagnostics[uri])):
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        return client.diagnostics[uri]
-
-    return await asyncio.wait_for(wait(), timeout)
-
-
 def codes(diagnostics: Sequence[types.Diagnostic]) -> list[str]:
     return [str(d.code) for d in diagnostics]
 
@@ -107,3 +88,10 @@ def position_of(text: str, needle: str, offset: int = 0) -> types.Position:
     index = text.index(needle) + offset
     line = text.count("\n", 0, index)
     return types.Position(line, index - (text.rfind("\n", 0, index) + 1))
+
+
+def range_of(text: str, needle: str, offset: int = 0, length: int | None = None) -> types.Range:
+    """The range of ``needle`` in ``text`` (from ``offset`` characters in, ``length`` long, on one line)."""
+    start = position_of(text, needle, offset)
+    size = len(needle) - offset if length is None else length
+    return types.Range(start, types.Position(start.line, start.character + size))

@@ -6,6 +6,8 @@ import asyncio
 import json
 from collections.abc import Callable
 
+from waiting import gave_up
+
 
 def send(writer: asyncio.StreamWriter, message: dict) -> None:
     """Frame and write one message (``jsonrpc`` added)."""
@@ -25,15 +27,29 @@ async def receive(reader: asyncio.StreamReader) -> dict:
     return json.loads(await reader.readexactly(length))
 
 
-async def until(reader: asyncio.StreamReader, accept: Callable[[dict], bool], timeout: float = 60) -> dict:
-    """The first message ``accept`` takes (earlier ones are dropped)."""
+async def until(
+    reader: asyncio.StreamReader,
+    accept: Callable[[dict], bool],
+    timeout: float = 60,
+    *,
+    what: str = "a message the test accepts",
+) -> dict:
+    """The first message ``accept`` takes (earlier ones are dropped); fails after ``timeout`` seconds,
+    or when the server closes the stream, naming ``what`` and the last message read."""
+    last: dict | None = None
 
     async def wait() -> dict:
+        nonlocal last
         while not accept(message := await receive(reader)):
-            pass
+            last = message
         return message
 
-    return await asyncio.wait_for(wait(), timeout)
+    try:
+        return await asyncio.wait_for(wait(), timeout)
+    except TimeoutError:
+        gave_up(what, f"not within {timeout:g} s", f"last message read: {last!r}")
+    except asyncio.IncompleteReadError:
+        gave_up(what, "the server closed its output", f"last message read: {last!r}")
 
 
 def initialize(root_uri: str) -> dict:

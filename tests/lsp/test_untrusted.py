@@ -3,42 +3,75 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 import pytest_lsp
-from conftest_lsp import SERVER, codes, diagnostics_where, initialize_params, open_document
-from pytest_lsp import LanguageClient
+from conftest_lsp import SERVER, codes, initialize_params, range_of
+from isolation import Documents
+from lsprotocol import types
+from recording_client import RecordingClient
+from waiting import diagnostics_of
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(120)]
 
+SCRIPT = textwrap.dedent("""
+    import pathlib
+    from torch import nn
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            pathlib.Path(__file__).with_name("ran").write_text("code ran")
+
+    create_feature_extractor(Net(), return_nodes=["a(", "fc"], train_return_nodes=["fc"])
+""")
+
 
 @pytest_lsp.fixture(scope="module", config=SERVER)
-async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("untrusted")
-    (root / "script.py").write_text(
-        textwrap.dedent("""
-        import pathlib
-        from torch import nn
-        from torchvision.models.feature_extraction import create_feature_extractor
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                pathlib.Path(__file__).with_name("ran").write_text("code ran")
-
-        create_feature_extractor(Net(), return_nodes=["a(", "fc"], train_return_nodes=["fc"])
-    """)
-    )
-    lsp_client.root = root  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(initialize_params(root, {"executeCode": False, "interpreter": 3}))
+async def client(lsp_client: RecordingClient, tmp_path_factory: pytest.TempPathFactory):
+    options = {"executeCode": False, "interpreter": 3}
+    await lsp_client.start_session(initialize_params(tmp_path_factory.mktemp("untrusted"), options))
     yield
     await lsp_client.shutdown_session()
 
 
-async def test_static_rules_still_run_and_no_model_code_does(client: LanguageClient) -> None:
-    root = client.root  # type: ignore[attr-defined]
-    uri = open_document(client, root / "script.py")
-    diagnostics = await diagnostics_where(client, uri, lambda d: len(d) >= 2)
+async def test_static_rules_still_run_and_no_model_code_does(client: RecordingClient, documents: Documents) -> None:
+    uri = documents.open(documents.write("script.py", SCRIPT))
+    diagnostics = await diagnostics_of(client, uri, lambda d: len(d) >= 2, what="two static findings", version=1)
     assert sorted(codes(diagnostics)) == ["FXL004", "FXL009"]
-    assert not (root / "ran").exists()
+    call = 'create_feature_extractor(Net(), return_nodes=["a(", "fc"], train_return_nodes=["fc"])'
+    assert list(diagnostics) == [
+        types.Diagnostic(
+            range=range_of(SCRIPT, call),
+            message="create_feature_extractor raises ValueError: If any of `train_return_nodes` and"
+            " `eval_return_nodes` are specified, then both should be specified",
+            severity=types.DiagnosticSeverity.Error,
+            code="FXL009",
+            source="fxlens",
+            data={"name": "invalid-arguments"},
+        ),
+        types.Diagnostic(
+            range=range_of(SCRIPT, '"a("', 1, len("a(")),
+            message="`a(` is not a valid regular expression (missing ), unterminated subpattern at position 2);"
+            " torchvision's name check raises re.error on it",
+            severity=types.DiagnosticSeverity.Error,
+            code="FXL004",
+            source="fxlens",
+            data={"name": "invalid-regex-query"},
+        ),
+    ]
+    assert not ran(documents.folder)
     assert any("fxlens.interpreter must be the path" in m.message for m in client.messages)
+    assert client.messages == [  # shown at initialize, for the session
+        types.ShowMessageParams(
+            types.MessageType.Warning,
+            "fxlens: fxlens.interpreter must be the path of a Python interpreter (using the default)",
+        )
+    ]
+
+
+def ran(folder: Path) -> bool:
+    """Whether the model's constructor ran (it leaves a file beside the script)."""
+    return (folder / "ran").exists()
