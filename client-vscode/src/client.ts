@@ -76,8 +76,8 @@ export function createClient(target: Target, context: ClientContext): FxlensClie
   // The working directory is the extension's own, so `python -m fxlens` cannot import an
   // `fxlens` package from the workspace (`-m` puts the working directory on sys.path).
   const server: Executable = {
-    command: target.interpreter.command,
-    args: ["-m", "fxlens", "serve"],
+    command: target.launch.command,
+    args: [...target.launch.args],
     transport: TransportKind.stdio,
     options: { cwd: context.extensionPath },
   };

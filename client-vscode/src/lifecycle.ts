@@ -33,6 +33,8 @@ export interface ServerClient {
 export interface Target {
   readonly interpreter: Interpreter;
   readonly launch: Launch;
+  /** The bundle's libraries, when the server runs from the extension's bundle. */
+  readonly bundleLibs?: string;
 }
 
 export interface LifecycleHost<C extends ServerClient> {
@@ -112,7 +114,8 @@ export class ServerLifecycle<C extends ServerClient> {
   private async start(target: Target): Promise<void> {
     const { interpreter, launch } = target;
     this.host.showStatus({ kind: "starting", interpreter: interpreter.command });
-    this.host.log.info(`Starting the server with ${interpreter.command} (${interpreter.source}); options ${JSON.stringify(launch.options)}`);
+    const from = target.bundleLibs === undefined ? "its own fxlens" : `the bundled fxlens (${target.bundleLibs})`;
+    this.host.log.info(`Starting the server with ${interpreter.command} (${interpreter.source}) and ${from}; options ${JSON.stringify(launch.options)}`);
     const problem = await this.host.preflight(target);
     if (problem !== undefined) {
       (problem.fatal ? this.host.log.error : this.host.log.warn).call(this.host.log, problem.message);

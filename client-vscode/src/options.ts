@@ -51,22 +51,24 @@ export function answerConfiguration(
   return items.map((item, index) => (item.section === "fxlens" && options !== undefined ? options : answered[index]));
 }
 
-/** A server as launched: its interpreter and the options it was given. */
+/** A server as launched: its interpreter, its arguments (bundled or installed fxlens) and the options it was given. */
 export interface Launch {
   readonly command: string;
+  readonly args: readonly string[];
   readonly options: FxlensOptions;
 }
 
 /**
  * What to do for `next` when `running` is the server's launch (undefined: no server runs):
- * a new interpreter or a change of code execution needs a new process; other settings reach the
+ * a new interpreter or arguments or a change of code execution needs a new process; other settings reach the
  * running server by `workspace/didChangeConfiguration`, which keeps its traced models.
  */
 export function planReload(running: Launch | undefined, next: Launch): "start" | "restart" | "notify" | "none" {
   if (running === undefined) {
     return "start";
   }
-  if (running.command !== next.command || running.options.executeCode !== next.options.executeCode) {
+  const sameProcess = running.command === next.command && sameJson(running.args, next.args);
+  if (!sameProcess || running.options.executeCode !== next.options.executeCode) {
     return "restart";
   }
   return sameJson(running.options, next.options) ? "none" : "notify";

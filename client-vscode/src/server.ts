@@ -3,8 +3,11 @@
  * interpreter, runs the preflight, builds clients and shows problems; `ServerLifecycle` owns restarts.
  */
 
+import { existsSync } from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
+import { bundlePaths, serverCommand } from "./bundle";
 import { createClient, type FxlensClient } from "./client";
 import { chooseInterpreter } from "./interpreter";
 import { type LifecycleHost, ServerLifecycle, type Target } from "./lifecycle";
@@ -49,7 +52,8 @@ export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Dispos
   async target(): Promise<Target> {
     const folder = vscode.workspace.workspaceFolders?.[0];
     const trusted = vscode.workspace.isTrusted;
-    const options = toOptions(vscode.workspace.getConfiguration("fxlens", folder?.uri), trusted, {
+    const settings = vscode.workspace.getConfiguration("fxlens", folder?.uri);
+    const options = toOptions(settings, trusted, {
       home: os.homedir(),
       workspaceFolder: folder?.uri.fsPath,
     });
@@ -58,12 +62,21 @@ export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Dispos
       pythonExtension: trusted ? await this.python.activeInterpreter(folder?.uri) : undefined,
       trusted,
     });
-    return { interpreter, launch: { command: interpreter.command, options } };
+    const bundle = bundlePaths(this.extensionPath);
+    const server = serverCommand(settings.get<string>("importStrategy"), bundle, existsSync(path.join(bundle.libs, "fxlens")));
+    return { interpreter, launch: { command: interpreter.command, args: server.args, options }, bundleLibs: server.libs };
   }
 
   async preflight(target: Target): Promise<Problem | undefined> {
-    const run = await runCheck(target.interpreter.command, this.extensionPath);
-    return preflightProblem(target.interpreter, run, target.launch.options.executeCode, this.python.installed);
+    const run = await runCheck(target.interpreter.command, this.extensionPath, target.bundleLibs);
+    if ("exitCode" in run) {
+      this.log.debug(`Preflight of ${target.interpreter.command}: ${run.stdout.trim()}`);
+    }
+    return preflightProblem(target.interpreter, run, {
+      executeCode: target.launch.options.executeCode,
+      canSelect: this.python.installed,
+      bundled: target.bundleLibs !== undefined,
+    });
   }
 
   createClient(target: Target): FxlensClient {

@@ -95,7 +95,7 @@ class FakeHost implements LifecycleHost<FakeClient> {
 
   async target(): Promise<Target> {
     const options = toOptions(settings(this.values), true, { home: "/h", workspaceFolder: "/w" });
-    return { interpreter: { command: this.command, source: "python-extension" }, launch: { command: this.command, options } };
+    return { interpreter: { command: this.command, source: "python-extension" }, launch: { command: this.command, args: ["-m", "fxlens", "serve"], options } };
   }
 
   async preflight(): Promise<Problem | undefined> {

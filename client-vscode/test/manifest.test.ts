@@ -6,6 +6,7 @@ import lockfile from "../package-lock.json";
 import { type SettingsReader, toOptions } from "../src/options";
 import { RULES, SEVERITIES } from "../src/rules";
 import { RESTART_COMMAND, SHOW_LOG_COMMAND, SHOW_NODES_COMMAND } from "../src/commands";
+import { DEFAULT_IMPORT_STRATEGY } from "../src/bundle";
 
 const properties = manifest.contributes.configuration.properties as Record<
   string,
@@ -40,7 +41,8 @@ describe("package.json", () => {
     const fromNothing = toOptions({ get: () => undefined }, true, { home: "/h", workspaceFolder: undefined });
     assert.deepEqual(fromManifest, fromNothing);
     const optionKeys = Object.keys(fromNothing).filter((key) => key !== "executeCode");
-    const settingKeys = Object.keys(properties).map((key) => key.replace(/^fxlens\./, "")).filter((key) => key !== "trace.server");
+    const clientOnly = ["trace.server", "importStrategy"];
+    const settingKeys = Object.keys(properties).map((key) => key.replace(/^fxlens\./, "")).filter((key) => !clientOnly.includes(key));
     assert.deepEqual(settingKeys.sort(), optionKeys.sort());
   });
 
@@ -61,6 +63,12 @@ describe("package.json", () => {
 
   it("scopes the interpreter setting so that a remote window's User settings show it (machine scopes are hidden there)", () => {
     assert.equal(properties["fxlens.interpreter"].scope, "resource");
+  });
+
+  it("offers the bundled and the installed server, the bundle by default", () => {
+    const strategy = properties["fxlens.importStrategy"] as { default?: unknown; enum?: string[] };
+    assert.deepEqual(strategy.enum, ["useBundled", "fromEnvironment"]);
+    assert.equal(strategy.default, DEFAULT_IMPORT_STRATEGY);
   });
 
   it("has a trace setting for the client id `fxlens`", () => {

@@ -68,24 +68,29 @@ describe("toOptions", () => {
 
 describe("planReload", () => {
   const options: FxlensOptions = toOptions(reader({}), true, paths);
-  const running = { command: "/usr/bin/python3", options };
+  const args = ["-m", "fxlens", "serve"];
+  const running = { command: "/usr/bin/python3", args, options };
 
   it("starts a server when none runs", () => {
     assert.equal(planReload(undefined, running), "start");
   });
 
   it("does nothing when interpreter and options are unchanged", () => {
-    assert.equal(planReload(running, { command: "/usr/bin/python3", options: { ...options, rules: {} } }), "none");
+    assert.equal(planReload(running, { command: "/usr/bin/python3", args: [...args], options: { ...options, rules: {} } }), "none");
   });
 
   it("ignores key order in rules", () => {
     const a = { ...options, rules: { FXL001: "error", FXL002: "hint" } as const };
     const b = { ...options, rules: { FXL002: "hint", FXL001: "error" } as const };
-    assert.equal(planReload({ command: "p", options: a }, { command: "p", options: b }), "none");
+    assert.equal(planReload({ command: "p", args, options: a }, { command: "p", args, options: b }), "none");
   });
 
   it("restarts for another interpreter", () => {
-    assert.equal(planReload(running, { command: "/venv/bin/python", options }), "restart");
+    assert.equal(planReload(running, { command: "/venv/bin/python", args, options }), "restart");
+  });
+
+  it("restarts when the server switches between the bundled and the installed fxlens", () => {
+    assert.equal(planReload(running, { ...running, args: ["/ext/bundled/tool/serve.py", "serve"] }), "restart");
   });
 
   it("restarts when code execution changes (workspace trust granted)", () => {

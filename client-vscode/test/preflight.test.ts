@@ -11,6 +11,8 @@ const PYTHON = process.env.FXLENS_TEST_PYTHON ?? "python3";
 const SERVER = resolve(__dirname, "../../../server");
 const python = { command: "/v/bin/python", source: "setting" } as const;
 const selected = { command: "/v/bin/python", source: "python-extension" } as const;
+/** A trusted workspace, the Python extension installed, the interpreter's own fxlens. */
+const installed = { executeCode: true, canSelect: true, bundled: false };
 
 /** An executable shell script with `body`: an interpreter as the extension sees it. */
 function script(body: string): string {
@@ -39,12 +41,12 @@ describe("runCheck with real interpreters", () => {
     assert.equal(parsed?.torch, true);
     assert.deepEqual(parsed?.missing, []);
     assert.match(parsed?.fxlens ?? "", /^\d+\.\d+/);
-    assert.equal(preflightProblem(python, run, true, true), undefined);
+    assert.equal(preflightProblem(python, run, installed), undefined);
   });
 
   it("says fxlens is not installed for a Python without it (no site-packages)", async () => {
     const run = await runCheck(wrapper("-S -E"), tmpdir());
-    const problem = preflightProblem(selected, run, true, true);
+    const problem = preflightProblem(selected, run, installed);
     assert.equal(problem?.fatal, true);
     assert.match(problem?.message ?? "", /the fxlens package is not installed for \/v\/bin\/python \(selected in the Python extension\)/);
     assert.deepEqual(problem?.remedies, ["selectInterpreter", "openSettings", "showLog"]);
@@ -52,7 +54,7 @@ describe("runCheck with real interpreters", () => {
 
   it("names the server's missing dependencies when fxlens imports but pygls does not", async () => {
     const run = await runCheck(wrapper("-S", `PYTHONPATH=${SERVER}`), tmpdir());
-    const problem = preflightProblem(python, run, true, false);
+    const problem = preflightProblem(python, run, { ...installed, canSelect: false });
     assert.equal(problem?.fatal, true);
     assert.match(problem?.message ?? "", /dependencies pygls, lsprotocol, tree-sitter, tree-sitter-python are missing/);
     assert.deepEqual(problem?.remedies, ["openSettings", "showLog"]);
@@ -61,12 +63,12 @@ describe("runCheck with real interpreters", () => {
   it("reports an interpreter that does not exist", async () => {
     const run = await runCheck("/nonexistent/bin/python", tmpdir());
     assert.deepEqual(run, { spawnError: "no such file or command" });
-    assert.match(preflightProblem(python, run, true, true)?.message ?? "", /cannot run \/v\/bin\/python .*: no such file or command$/);
+    assert.match(preflightProblem(python, run, installed)?.message ?? "", /cannot run \/v\/bin\/python .*: no such file or command$/);
   });
 
   it("quotes the last stderr line of an interpreter that fails", async () => {
     const run = await runCheck(script("echo 'Fatal Python error: broken install' >&2; exit 1"), tmpdir());
-    const problem = preflightProblem(python, run, true, true);
+    const problem = preflightProblem(python, run, installed);
     assert.equal(problem?.fatal, true);
     assert.match(problem?.message ?? "", /cannot run Python code \(exit code 1\): Fatal Python error: broken install$/);
   });
@@ -74,11 +76,11 @@ describe("runCheck with real interpreters", () => {
 
 describe("preflightProblem", () => {
   it("is undefined when everything is there", () => {
-    assert.equal(preflightProblem(python, report({}), true, true), undefined);
+    assert.equal(preflightProblem(python, report({}), installed), undefined);
   });
 
   it("says a Python without torch cannot trace, offers the interpreter picker, and still starts", () => {
-    const problem = preflightProblem(selected, report({ torch: false }), true, true);
+    const problem = preflightProblem(selected, report({ torch: false }), installed);
     assert.equal(problem?.fatal, false);
     assert.match(problem?.message ?? "", /\/v\/bin\/python \(selected in the Python extension\) has no torch, so fxlens cannot trace models/);
     assert.doesNotMatch(problem?.message ?? "", /install fxlens/);
@@ -86,21 +88,41 @@ describe("preflightProblem", () => {
   });
 
   it("offers only the settings while fxlens.interpreter is set (the picker would not change it), or without the Python extension", () => {
-    assert.deepEqual(preflightProblem(python, report({ torch: false }), true, true)?.remedies, ["openSettings"]);
-    assert.deepEqual(preflightProblem(selected, report({ torch: false }), true, false)?.remedies, ["openSettings"]);
+    assert.deepEqual(preflightProblem(python, report({ torch: false }), installed)?.remedies, ["openSettings"]);
+    assert.deepEqual(preflightProblem(selected, report({ torch: false }), { ...installed, canSelect: false })?.remedies, ["openSettings"]);
   });
 
   it("does not ask for torch in restricted mode, where nothing is traced", () => {
-    assert.equal(preflightProblem(python, report({ torch: false }), false, true), undefined);
+    assert.equal(preflightProblem(python, report({ torch: false }), { ...installed, executeCode: false }), undefined);
   });
 
   it("quotes another fxlens import error", () => {
-    const problem = preflightProblem(python, report({ fxlens: undefined, fxlensError: "ImportError: cannot import name 'x'" }), true, true);
+    const problem = preflightProblem(python, report({ fxlens: undefined, fxlensError: "ImportError: cannot import name 'x'" }), installed);
     assert.match(problem?.message ?? "", /cannot import fxlens: ImportError: cannot import name 'x'$/);
   });
 
+  it("asks for Python 3.10 or newer", () => {
+    const problem = preflightProblem(python, report({ python: "3.9.18" }), installed);
+    assert.equal(problem?.fatal, true);
+    assert.match(problem?.message ?? "", /is Python 3\.9\.18; fxlens needs Python 3\.10 or newer/);
+    assert.equal(preflightProblem(python, report({ python: "3.10.0" }), installed), undefined);
+  });
+
+  it("says the bundle has no build for this Python, and how to use an installed fxlens instead", () => {
+    const problem = preflightProblem(selected, report({ python: "3.15.0", missing: ["tree_sitter"] }), { ...installed, bundled: true });
+    assert.equal(problem?.fatal, true);
+    assert.match(problem?.message ?? "", /bundled with the extension has no tree-sitter for \/v\/bin\/python .*\(Python 3\.15\.0 on this platform\)/);
+    assert.match(problem?.message ?? "", /set fxlens\.importStrategy to fromEnvironment/);
+  });
+
+  it("never tells the user to install fxlens when the bundle runs the server", () => {
+    const problem = preflightProblem(selected, report({ fxlens: undefined, fxlensError: "SyntaxError: bad" }), { ...installed, bundled: true });
+    assert.match(problem?.message ?? "", /the fxlens bundled with the extension cannot be imported by .*: SyntaxError: bad$/);
+    assert.doesNotMatch(problem?.message ?? "", /pip install/);
+  });
+
   it("treats output that is no report as a failure to run", () => {
-    const problem = preflightProblem(python, { exitCode: 0, stdout: "hello\n", stderr: "" }, true, true);
+    const problem = preflightProblem(python, { exitCode: 0, stdout: "hello\n", stderr: "" }, installed);
     assert.equal(problem?.fatal, true);
   });
 });
@@ -111,6 +133,7 @@ describe("parseReport", () => {
       python: "3.12.1",
       torch: false,
       fxlens: undefined,
+      fxlensPath: undefined,
       fxlensError: undefined,
       missing: ["pygls"],
     });
