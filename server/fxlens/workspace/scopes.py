@@ -89,6 +89,8 @@ def _bindings(syntax: Syntax, name: str, scope: Node | None, before: int | None)
         end = min(end, before)
     needle = name.encode()
     found: list[NameBinding] = []
+    if not needle:  # a MISSING identifier (zero-width, in broken code) names nothing
+        return found
     at = syntax.source.find(needle, start, end)
     while at != -1:
         after = at + len(needle)
