@@ -379,3 +379,61 @@ def test_of_models_assigned_in_branches_an_unknown_condition_keeps_the_last(tmp_
     text += "if sys.argv[1] == 'small':\n    model = resnet18()\nelse:\n    model = resnet50()\n"
     text += "create_feature_extractor(model, ['fc'])\n"
     assert built(resolve(tmp_path, text))[2] == "resnet50"
+
+
+# -- self, annotations, and what stays unresolved -------------------------------------------------------
+
+
+def test_self_in_a_method_is_its_class_built_without_arguments(tmp_path: Path) -> None:
+    text = TV + NN + "class Net(nn.Module):\n    def __init__(self, width=8):\n        super().__init__()\n"
+    text += "    def taps(self):\n        return create_feature_extractor(self, ['x'])\n"
+    assert built(resolve(tmp_path, text)) == ("workspace", "main", "Net", (), (), ())
+
+
+def test_self_of_a_class_with_required_arguments_asks_for_configuration(tmp_path: Path) -> None:
+    text = TV + NN + "class Net(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n"
+    text += "    def taps(self):\n        return create_feature_extractor(self, ['x'])\n"
+    message = reason(resolve(tmp_path, text))
+    assert message.startswith("`self` is a `Net`, whose constructor needs `width`")
+    assert message.endswith('or set `kwargs` under [tool.fxlens.models."main:Net"]')
+
+
+def test_an_annotated_parameter_gets_required_arguments_from_configuration(tmp_path: Path) -> None:
+    from fxlens.workspace.config import FxlensConfig, ModelOverride
+
+    text = TV + NN + "class Net(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n"
+    text += "def taps(model: Net):\n    return create_feature_extractor(model, ['x'])\n"
+    doc = parse_document(str(tmp_path / "main.py"), text, 1)
+    config = FxlensConfig(models=(("main:Net", ModelOverride(kwargs=(("width", "16"),))),))
+    assert built(resolve_model(doc, doc.call_sites[0], tmp_path, config)) == (
+        "workspace",
+        "main",
+        "Net",
+        (),
+        (("width", "16"),),
+        (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "words"),
+    [
+        ("torch.load('model.pt')", "loads a saved model, which fxlens does not open"),
+        ("torch.compile(resnet18())", "pass the model before it is compiled or scripted"),
+        ("torch.jit.script(resnet18())", "pass the model before it is compiled or scripted"),
+        ("nn.Conv2d(3, 8, 3)", "builds a torch module in place"),
+        ("smp.Unet()", "wrap it in a function of a workspace module and call that"),
+    ],
+)
+def test_what_stays_unresolved_says_what_to_write_for_its_case(tmp_path: Path, model: str, words: str) -> None:
+    text = (
+        TV + NN + "import torch\nimport segmentation_models_pytorch as smp\nfrom torchvision.models import resnet18\n"
+    )
+    text += f"create_feature_extractor({model}, ['x'])\n"
+    assert words in reason(resolve(tmp_path, text))
+
+
+def test_a_third_party_model_wrapped_in_a_workspace_function_is_built_by_calling_it(tmp_path: Path) -> None:
+    files = {"nets.py": "import segmentation_models_pytorch as smp\ndef unet():\n    return smp.Unet()\n"}
+    text = TV + "from nets import unet\ncreate_feature_extractor(unet(), ['x'])\n"
+    assert built(resolve(tmp_path, text, files=files)) == ("workspace", "nets", "unet", (), (), ())

@@ -27,6 +27,7 @@ from fxlens.workspace.callsites import PARAMETERS, call_arguments
 from fxlens.workspace.config import FxlensConfig
 from fxlens.workspace.construction import CannotResolve, Construction
 from fxlens.workspace.factories import returned_model
+from fxlens.workspace.foreign import why_foreign
 from fxlens.workspace.inputs import file_input
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.overrides import apply_override, configured_input, override_for
@@ -199,6 +200,9 @@ class _Resolver:
         if default is not None and default.type == "call":
             return self._model(place, default, depth + 1)
         owner = function_label(place, function)
+        own_class = self._own_class(place, name, function)
+        if own_class is not None:
+            return self._configurable(own_class, f"`self` is a `{own_class.qualname}`", parameter)
         passed = self._passed(place, name, function, owner, depth)
         if passed is not None:
             return passed
@@ -218,14 +222,32 @@ class _Resolver:
                 "workspace; annotate it with one whose constructor needs no arguments",
                 annotation,
             )
+        return self._configurable(definition, f"`{name}` is annotated `{place.text(annotation)}`", annotation)
+
+    def _configurable(self, definition: Definition, what: str, node: Node) -> Construction:
+        """The class built without arguments; its required parameters must then come from configuration."""
         required = required_parameters(definition.place, definition.node)
-        if required:
-            raise CannotResolve(
-                f"`{name}` is annotated `{place.text(annotation)}`, whose constructor needs "
-                f"{', '.join(f'`{r}`' for r in required)}; build the model in the call instead",
-                annotation,
-            )
-        return self._workspace_model(definition, (), ())
+        needs = ", ".join(f"`{r}`" for r in required)
+        reason = f"{what}, whose constructor needs {needs}; build the model in the call instead"
+        model = self._workspace_model(definition, (), ())
+        return replace(model, unreadable=tuple(CannotResolve(reason, node, r) for r in required))
+
+    def _own_class(self, place: Place, name: str, function: Node) -> Definition | None:
+        """The workspace class whose method ``function`` is, when ``name`` is its ``self``."""
+        owner = function.parent.parent if function.parent is not None else None
+        if owner is not None and owner.type == "decorated_definition":
+            owner = owner.parent.parent if owner.parent is not None else None
+        if name != "self" or owner is None or owner.type != "class_definition":
+            return None
+        names = []
+        while owner is not None and owner.type == "class_definition":
+            class_name = owner.child_by_field_name("name")
+            names.insert(0, place.text(class_name) if class_name is not None else "")
+            owner = owner.parent.parent if owner.parent is not None else None
+        if owner is not None and owner.type != "module":
+            return None  # a class defined inside a function
+        definition = self.reader.locate(f"{place.module}.{'.'.join(names)}", place)
+        return definition if definition is not None and definition.kind == "class" else None
 
     def _passed(self, place: Place, name: str, function: Node, owner: str, depth: int) -> Construction | None:
         """The model the callers of ``function`` pass for parameter ``name``, when they agree on one."""
@@ -296,8 +318,7 @@ class _Resolver:
             )
         definition = self.reader.locate(qualified, callee.place, depth)
         if definition is None or definition.kind not in ("class", "def"):
-            package = qualified.split(".")[0]
-            raise CannotResolve(_foreign(dotted, package), callee.node if callee.place == place else function)
+            raise CannotResolve(why_foreign(dotted, qualified), callee.node if callee.place == place else function)
         if definition.kind == "def" and not problems:
             returned = returned_model(self.reader, definition, args, kwargs, self._model, depth)
             if returned is not None:
@@ -346,16 +367,3 @@ def _extendable(place: Place, model: Construction, node: Node) -> Construction:
             node,
         )
     return model
-
-
-def _foreign(dotted: str, package: str) -> str:
-    """Why a callable from outside torchvision, timm and the workspace cannot be built, for that package."""
-    if package == "torch":
-        return (
-            f"`{dotted}` builds a torch module in place; fxlens builds models from torchvision, timm or "
-            "this workspace: define the network in a function or class of a module and call it"
-        )
-    return (
-        f"`{dotted}` comes from `{package}`, which is neither torchvision, timm nor a module of "
-        "this workspace; fxlens cannot build it — wrap it in a function of a workspace module and call that"
-    )
