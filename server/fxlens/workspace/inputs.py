@@ -128,8 +128,10 @@ def _identifiers(syntax: Syntax, name: str, scope: Node | None) -> list[Node]:
     """The identifiers ``name`` in ``scope`` (module: the whole file)."""
     start = scope.start_byte if scope is not None else 0
     end = scope.end_byte if scope is not None else len(syntax.source)
-    found = []
+    found: list[Node] = []
     needle = name.encode()
+    if not needle:  # a MISSING identifier (zero-width, in broken code) names nothing
+        return found
     at = syntax.source.find(needle, start, end)
     while at != -1:
         node = syntax.root.descendant_for_byte_range(at, at + len(needle))

@@ -173,7 +173,7 @@ def self_attribute(syntax: Syntax, obj: Node, attribute: str) -> Node | None:
     methods. The value is evaluated in its method's scope (its names are that method's).
     """
     function = enclosing_function(obj)
-    if obj.type != "identifier" or function is None:
+    if obj.type != "identifier" or function is None or not attribute:
         return None
     owner = function.parent.parent if function.parent is not None else None
     if owner is not None and owner.type == "decorated_definition":
