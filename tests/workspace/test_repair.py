@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import pytest
+import tree_sitter_python
 from fxlens.workspace.callsite import Position, Range
 from fxlens.workspace.parse import TextChange, cursor_context, parse_document
+from fxlens.workspace.repair import error_windows
+from fxlens.workspace.text import LineIndex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tree_sitter import Language, Node, Parser
 
+PARSER = Parser(Language(tree_sitter_python.language()))
 HEADER = "from torchvision.models.feature_extraction import create_feature_extractor as cfe\n"
 # Every character Python counts as whitespace that the old token pattern left unmatched.
 UNICODE_SPACES = "\x0b\x1c\x1d\x1e\x1f\x85\xa0" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u3000"
@@ -73,3 +78,55 @@ def test_any_edit_applies_and_gives_the_text_a_fresh_parse_reads(text: str, edit
         text = doc.lines.apply(TextChange(inserted, rng))
         doc = doc.edit([TextChange(inserted, rng)], doc.version + 1)
         assert doc.text == text
+
+
+def windows_by_climbing(root: Node) -> list[tuple[int, int]]:
+    """The specification of ``error_windows``: from each error, climb to the statement that holds it."""
+    spans = []
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node.is_error or node.is_missing:
+            statement = node
+            while statement.parent is not None and statement.parent.type not in ("module", "block"):
+                statement = statement.parent
+            spans.append((statement.start_point[0], max(statement.end_point[0], node.end_point[0])))
+        else:
+            pending.extend(child for child in node.children if child.has_error or child.is_missing)
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+NESTED = st.sampled_from(
+    ["def f(x):\n", "    ", "class C:\n", "if x:\n", "[", "(", "{", "'", ")", ":", "\n", "x", " = "]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NESTED, SPICY), max_size=60))
+def test_error_windows_are_the_statements_that_hold_the_errors(pieces: list[str]) -> None:
+    tree = PARSER.parse(LineIndex("".join(pieces)).source)
+    assert error_windows(tree.root_node) == windows_by_climbing(tree.root_node)
+
+
+def test_a_pasted_block_of_broken_statements_is_repaired_statement_by_statement() -> None:
+    block = "def f(x):\n    y = cfe(x, ['layer1.', {'a': \n    return g(y, [1, 2\n"
+    doc = parse_document("x.py", HEADER + block * 300, 1)
+    assert len(doc.call_sites) == 300
+    assert doc.syntax.repair is not None and len(doc.syntax.repair.insertions) == 600
+    for number, site in enumerate(doc.call_sites):
+        assert site.range.start == Position(2 + 3 * number, 8)
+        context = cursor_context(doc, Position(2 + 3 * number, 24))
+        assert context is not None and context.string is not None and context.prefix == "layer1."
+
+
+def test_a_long_run_of_comment_lines_inside_open_brackets_is_read_once_and_repaired() -> None:
+    text = HEADER + "fe = cfe(m, [\n" + "    # a comment\n" * 5000 + "    'layer1.\n"
+    doc = parse_document("x.py", text, 1)
+    (site,) = doc.call_sites
+    assert [query.name.value for query in site.node_arguments[0].queries] == ["layer1."]

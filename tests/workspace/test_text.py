@@ -106,3 +106,14 @@ def test_applying_changes_in_one_pass_gives_what_applying_them_one_by_one_gives(
     for change in changes:
         editable.apply(change)
     assert editable.lines == split_lines(expected)
+
+
+def test_columns_of_a_long_non_ascii_line_convert_as_on_a_short_one() -> None:
+    line = "".join(["a", "é", "😋", "e\u0301", "\u202e", "\ufeff", "\u05d0"][i % 7] for i in range(1000))
+    index = LineIndex("x\n" + line + "\n")
+    data = line.encode("utf-8")
+    for column in range(0, len(line) + 1, 7):
+        byte = len(line[:column].encode("utf-8"))
+        assert index.point(Position(1, column)) == (1, byte)
+        assert index.position((1, byte)) == Position(1, column)
+        assert index.position((1, byte + 1)) == Position(1, len(data[: byte + 1].decode("utf-8", "ignore")))

@@ -128,7 +128,7 @@ def _node_key(syntax: Syntax, node: Node) -> Hashable:
     insertions: tuple[object, ...] = ()
     if syntax.repair is not None:
         first, last = start.line, start.line + node.end_point[0] - node.start_point[0]
-        insertions = tuple(i for i in syntax.repair.insertions if first <= i.position.line <= last)
+        insertions = syntax.repair.on_lines(first, last)
     return (start, syntax.source[node.start_byte : node.end_byte], insertions)
 
 

@@ -13,6 +13,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import groupby
+
+from tree_sitter import Node
 
 from fxlens.workspace.callsite import Position
 
@@ -42,6 +46,7 @@ _STRING_BODY = {
 }
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
 _ORIGIN = Position(0, 0)
+_STATEMENT_PARENTS = frozenset({"module", "block"})
 _KEYWORD_OPERATORS = frozenset({"and", "or", "not", "in", "is", "if", "else", "lambda", "await"})
 
 
@@ -58,14 +63,30 @@ class Repair:
     """A repaired text and how to map its positions back to the original one."""
 
     text: str
-    insertions: tuple[Insertion, ...]
+    insertions: tuple[Insertion, ...]  # sorted by position
+
+    @cached_property
+    def _by_line(self) -> dict[int, tuple[Insertion, ...]]:
+        return {line: tuple(group) for line, group in groupby(self.insertions, key=lambda ins: ins.position.line)}
+
+    def on_line(self, line: int) -> tuple[Insertion, ...]:
+        """The insertions on one line, in order."""
+        return self._by_line.get(line, ())
+
+    def on_lines(self, first: int, last: int) -> tuple[Insertion, ...]:
+        """The insertions on lines ``first`` to ``last`` (inclusive), in order."""
+        low = bisect.bisect_left(self.insertions, first, key=_line)
+        return self.insertions[low : bisect.bisect_right(self.insertions, last, lo=low, key=_line)]
+
+    def between(self, first: Position, last: Position) -> tuple[Insertion, ...]:
+        """The insertions at positions from ``first`` to ``last`` (inclusive), in order."""
+        low = bisect.bisect_left(self.insertions, first, key=_position)
+        return self.insertions[low : bisect.bisect_right(self.insertions, last, lo=low, key=_position)]
 
     def to_original(self, pos: Position) -> Position:
         """The original position of a position in the repaired text (inserted text maps to its anchor)."""
         shift = 0
-        for ins in self.insertions:
-            if ins.position.line != pos.line:
-                continue
+        for ins in self.on_line(pos.line):
             start = ins.position.column + shift
             if pos.column < start:
                 break
@@ -73,6 +94,19 @@ class Repair:
                 return ins.position
             shift += len(ins.text)
         return Position(pos.line, pos.column - shift)
+
+    def to_repaired(self, pos: Position) -> Position:
+        """The repaired-text position of an original position (before text inserted there)."""
+        shift = sum(len(ins.text) for ins in self.on_line(pos.line) if ins.position.column < pos.column)
+        return Position(pos.line, pos.column + shift)
+
+
+def _position(insertion: Insertion) -> Position:
+    return insertion.position
+
+
+def _line(insertion: Insertion) -> int:
+    return insertion.position.line
 
 
 @dataclass
@@ -95,6 +129,7 @@ class _Scanner:
     last_kind: str = "open"  # kind of the last significant token
     last_end: Position = _ORIGIN
     logical_indent: int = 0
+    next_code: tuple[int, int | None] = (-1, -1)  # (from, line): the last answer of ``_next_code_line``
 
     def run(self) -> None:
         text = "\n".join(self.lines[self.first : self.last + 1])
@@ -173,13 +208,22 @@ class _Scanner:
     def _end_of_line(self, line: int) -> None:
         if not self.stack:
             return
-        following = _next_code_line(self.lines, line + 1)
+        following = self._next_code_line(line + 1)
         if following is None:
             self._close_all(self.last_end)
             return
         code = self.lines[following].lstrip(" \t")
         if _indent(self.lines[following]) <= self.logical_indent and code[:1] not in ")]}":
             self._close_all(self.last_end)
+
+    def _next_code_line(self, start: int) -> int | None:
+        """The first line from ``start`` on that holds code; remembered, so a run of comments is read once."""
+        known_from, known = self.next_code
+        if known_from <= start and (known is None or start <= known):
+            return known
+        found = _next_code_line(self.lines, start)
+        self.next_code = (start, found)
+        return found
 
     def _close(self, char: str, end: Position) -> None:
         depth = next(
@@ -246,10 +290,45 @@ def repair(lines: list[str], windows: list[tuple[int, int]]) -> Repair | None:
         return None
     inserted.sort(key=lambda ins: ins.position)  # stable: same-position insertions keep their order
     patched = list(lines)
-    for line in {ins.position.line for ins in inserted}:
+    for line, group in groupby(inserted, key=lambda ins: ins.position.line):
         text, pieces, previous = lines[line], [], 0
-        for ins in (i for i in inserted if i.position.line == line):
+        for ins in group:
             pieces += [text[previous : ins.position.column], ins.text]
             previous = ins.position.column
         patched[line] = "".join(pieces) + text[previous:]
     return Repair("\n".join(patched), tuple(inserted))
+
+
+def error_windows(root: Node) -> list[tuple[int, int]]:
+    """Line spans of the statements that hold syntax errors, merged.
+
+    One cursor walk into the subtrees that hold errors, carrying each node's statement down (asking a
+    node for its parent would make tree-sitter walk down from the root again, for every error).
+    """
+    spans: list[tuple[int, int]] = []
+    cursor = root.walk()
+    shared: list[Node | None] = []  # per depth: the statement of the cursor's siblings (None: each is one)
+    while True:
+        node = cursor.node
+        assert node is not None  # a cursor always stands on a node
+        statement = (shared[-1] or node) if shared else node
+        if node.is_error or node.is_missing:
+            spans.append((statement.start_point[0], max(statement.end_point[0], node.end_point[0])))
+        elif node.has_error and cursor.goto_first_child():
+            shared.append(None if node.type in _STATEMENT_PARENTS else statement)
+            continue
+        while not cursor.goto_next_sibling():
+            if not shared:
+                return _merged(spans)
+            cursor.goto_parent()
+            shared.pop()
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged

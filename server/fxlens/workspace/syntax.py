@@ -45,8 +45,8 @@ class Syntax:
             return False
         rng = self.range(node)
         return any(
-            rng.start <= ins.position <= rng.end and self.parsed.offset(self._repaired(ins.position)) < node.end_byte
-            for ins in self.repair.insertions
+            self.parsed.offset(self.repair.to_repaired(ins.position)) < node.end_byte
+            for ins in self.repair.between(rng.start, rng.end)
         )
 
     def offset(self, pos: Position) -> int:
@@ -55,11 +55,4 @@ class Syntax:
 
     def _repaired(self, pos: Position) -> Position:
         """The repaired-text position of an original position (before text inserted there)."""
-        if self.repair is None:
-            return pos
-        shift = sum(
-            len(ins.text)
-            for ins in self.repair.insertions
-            if ins.position.line == pos.line and ins.position.column < pos.column
-        )
-        return Position(pos.line, pos.column + shift)
+        return pos if self.repair is None else self.repair.to_repaired(pos)

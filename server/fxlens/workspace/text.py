@@ -20,6 +20,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _BREAK = re.compile("\r\n|\r|\n")  # the line breaks of LSP and of Python's universal newlines
 _LONE_CR = re.compile("\r(?!\n)")
 REPLACEMENT = "\ufffd"
+_CHUNK = 64  # code points between two known byte columns of a long line
+_LONG = 4 * _CHUNK  # a line this long (in code points) gets its columns indexed
 
 
 def split_lines(text: str) -> list[str]:
@@ -72,6 +74,7 @@ class LineIndex:
         self.lines = split_lines(self._readable)
         self._starts: list[int] | None = None
         self._byte_starts: list[int] | None = None
+        self._long: dict[int, _Columns] = {}  # long non-ASCII lines seen so far
 
     @property
     def source(self) -> bytes:
@@ -105,6 +108,8 @@ class LineIndex:
         line = self.lines[pos.line]
         if line.isascii():
             return (pos.line, pos.column)
+        if len(line) > _LONG:
+            return (pos.line, self._columns(pos.line).byte(pos.column))
         return (pos.line, len(line[: pos.column].encode("utf-8")))
 
     def offset(self, pos: Position) -> int:
@@ -121,7 +126,15 @@ class LineIndex:
         line = self.lines[row]
         if line.isascii():
             return Position(row, min(column, len(line)))
+        if len(line) > _LONG:
+            return Position(row, self._columns(row).column(column))
         return Position(row, len(line.encode("utf-8")[:column].decode("utf-8", errors="ignore")))
+
+    def _columns(self, row: int) -> _Columns:
+        found = self._long.get(row)
+        if found is None:
+            found = self._long[row] = _Columns(self.lines[row])
+        return found
 
     @property
     def starts(self) -> list[int]:
@@ -150,6 +163,25 @@ class LineIndex:
     def slice(self, rng: Range) -> str:
         """The text inside ``rng`` (lone surrogates read as U+FFFD)."""
         return self._readable[self.index(rng.start) : max(self.index(rng.start), self.index(rng.end))]
+
+
+class _Columns:
+    """Code-point ↔ UTF-8 byte columns of one long non-ASCII line in time bounded by ``_CHUNK``: the
+    byte column of every ``_CHUNK``-th code point is known (so a long line is not encoded per lookup)."""
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self.data = line.encode("utf-8")
+        chunks = (len(line[at : at + _CHUNK].encode("utf-8")) for at in range(0, len(line), _CHUNK))
+        self.marks = [0, *accumulate(chunks)]
+
+    def byte(self, column: int) -> int:
+        chunk = column // _CHUNK
+        return self.marks[chunk] + len(self.line[chunk * _CHUNK : column].encode("utf-8"))
+
+    def column(self, byte: int) -> int:
+        chunk = bisect.bisect_right(self.marks, byte) - 1
+        return chunk * _CHUNK + len(self.data[self.marks[chunk] : byte].decode("utf-8", errors="ignore"))
 
 
 class EditableText:
