@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from tree_sitter import Node
 
@@ -69,7 +68,7 @@ def _python_files(reader: Reader) -> list[str]:
     files = list(reader.view.workspace.overlays)
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in SKIPPED_FOLDERS)
-        files += [str(Path(folder) / n) for n in sorted(names) if n.endswith(".py")]
+        files += [os.path.join(folder, n) for n in sorted(names) if n.endswith(".py")]
         if len(files) > MAX_FILES:
             break
     return list(dict.fromkeys(files))

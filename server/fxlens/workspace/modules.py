@@ -40,6 +40,7 @@ class Workspace:
             config, self.config_errors = load_config(self.root)
         self.config = config
         self._documents: dict[str, ParsedDocument] = {}
+        self._disk: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime_ns, size), text)
         self._extra: dict[str, str] = {}  # module name → file, for open documents outside the root
         self._roots = [r for r in (self.root, self.root / "src") if r.is_dir()] or [self.root]
 
@@ -52,13 +53,23 @@ class Workspace:
         self._extra.setdefault(module, path)
 
     def read(self, path: str) -> str | None:
-        """The file's text: the overlay if the editor has one, else the disk; None if unreadable."""
+        """The file's text: the overlay if the editor has one, else the disk; None if unreadable.
+
+        Disk text is cached by the file's modification time and size, so reading again is a stat.
+        """
         if path in self.overlays:
             return self.overlays[path]
         try:
-            return Path(path).read_text(encoding="utf-8")
+            stat = os.stat(path)
+            cached = self._disk.get(path)
+            if cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size):
+                return cached[1]
+            text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
+            self._disk.pop(path, None)
             return None
+        self._disk[path] = ((stat.st_mtime_ns, stat.st_size), text)
+        return text
 
     def document(self, path: str) -> ParsedDocument | None:
         """The parsed file, reparsed only when its text changed."""
