@@ -239,3 +239,25 @@ def test_an_open_document_added_to_the_workspace_is_seen_by_other_files(root: Pa
     doc = parse_document(str(root / "train.py"), text, 1)
     spec = resolve_model(doc, doc.call_sites[0], workspace)
     assert isinstance(spec, ModelSpec) and (spec.module, spec.file) == ("unsaved", str(root / "unsaved.py"))
+
+
+def test_a_file_rewritten_with_text_of_the_same_size_is_read_again(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    path = tmp_path / "nets.py"
+    path.write_text("A = 1\n")
+    assert workspace.read(str(path)) == "A = 1\n"
+    path.write_text("B = 2\n")  # same size, likely the same coarse mtime: still read again
+    assert workspace.read(str(path)) == "B = 2\n"
+
+
+def test_an_old_file_is_read_from_the_cache_until_it_changes(tmp_path: Path) -> None:
+    import os
+
+    workspace = Workspace(tmp_path)
+    path = tmp_path / "nets.py"
+    path.write_text("A = 1\n")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    assert workspace.read(str(path)) == "A = 1\n"
+    assert workspace.read(str(path)) is workspace.read(str(path))  # one text, not read twice
+    path.write_text("A = 22\n")
+    assert workspace.read(str(path)) == "A = 22\n"

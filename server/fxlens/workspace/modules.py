@@ -7,6 +7,7 @@ Third-party modules are whatever is not a file of the workspace (under the root 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -15,6 +16,8 @@ from fxlens.workspace.config import ConfigError, FxlensConfig, load_config
 from fxlens.workspace.parse import ParsedDocument, parse_document
 from fxlens.workspace.spec import ModelSpec, script_folder
 from fxlens.workspace.symbols import absolute_module
+
+_RACY_NS = 3_000_000_000  # files changed this recently are read again every time
 
 
 def path_of(uri: str) -> str:
@@ -55,7 +58,8 @@ class Workspace:
     def read(self, path: str) -> str | None:
         """The file's text: the overlay if the editor has one, else the disk; None if unreadable.
 
-        Disk text is cached by the file's modification time and size, so reading again is a stat.
+        Disk text is cached by the file's modification time and size, so reading again is a stat
+        (not for a file written in the last seconds: timestamps are coarser than writes, as in git).
         """
         if path in self.overlays:
             return self.overlays[path]
@@ -68,7 +72,8 @@ class Workspace:
         except (OSError, UnicodeDecodeError):
             self._disk.pop(path, None)
             return None
-        self._disk[path] = ((stat.st_mtime_ns, stat.st_size), text)
+        if time.time_ns() - stat.st_mtime_ns > _RACY_NS:  # a newer write could still share this mtime
+            self._disk[path] = ((stat.st_mtime_ns, stat.st_size), text)
         return text
 
     def document(self, path: str) -> ParsedDocument | None:
