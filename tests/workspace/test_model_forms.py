@@ -437,3 +437,14 @@ def test_a_third_party_model_wrapped_in_a_workspace_function_is_built_by_calling
     files = {"nets.py": "import segmentation_models_pytorch as smp\ndef unet():\n    return smp.Unet()\n"}
     text = TV + "from nets import unet\ncreate_feature_extractor(unet(), ['x'])\n"
     assert built(resolve(tmp_path, text, files=files)) == ("workspace", "nets", "unet", (), (), ())
+
+
+def test_callers_passing_the_same_model_agree(tmp_path: Path) -> None:
+    text = TV + NN + "class Net(nn.Module):\n    def __init__(self, w):\n        super().__init__()\n"
+    text += "def extract(model):\n    return create_feature_extractor(model, ['x'])\n"
+    text += "extract(Net(W))\nextract(Net(W))\n"
+    doc = parse_document(str(tmp_path / "main.py"), text, 1)
+    message = reason(resolve_model(doc, doc.call_sites[0], tmp_path))
+    assert (
+        "argument 1 `W` is not a literal" in message and 'set `args` under [tool.fxlens.models."main:Net"]' in message
+    )

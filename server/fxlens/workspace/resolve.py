@@ -258,7 +258,7 @@ class _Resolver:
                 models.append(self._model(caller.place, caller.argument, depth + 1))
             except CannotResolve:
                 continue
-        distinct = set(models)
+        distinct = {(replace(m, unreadable=()), tuple((u.reason, u.slot) for u in m.unreadable)) for m in models}
         if len(distinct) == 1:
             return models[0]
         if len(distinct) > 1:
