@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 import pytest_lsp
-from conftest_lsp import SERVER, codes, initialize_params
+from conftest_lsp import SERVER, codes, initialize_params, range_of
 from isolation import Documents
 from lsprotocol import types
 from recording_client import RecordingClient
@@ -61,6 +61,18 @@ def unknown(name: str) -> str:
     return f"`{name}` is not a node of Two"
 
 
+def unknown_in(text: str, name: str, suggested: str) -> types.Diagnostic:
+    """The error for ``name``, in the script ``text``, which is not a node of ``Two``."""
+    return types.Diagnostic(
+        range=range_of(text, f'"{name}"', 1, len(name)),
+        message=f"{unknown(name)}; did you mean {suggested}?",
+        severity=types.DiagnosticSeverity.Error,
+        code="FXL001",
+        source="fxlens",
+        data={"name": "unknown-node"},
+    )
+
+
 async def test_the_server_watches_python_files_and_pyproject(client: RecordingClient) -> None:
     def watched() -> list[types.Registration]:  # the server registers at the end of its `initialized` handler
         return [r for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
@@ -82,9 +94,11 @@ async def test_a_model_file_rewritten_on_disk_relints_the_documents_that_use_it(
     uri = documents.open(documents.write("use.py", USE))
     traced = await diagnostics_of(client, uri, lambda d: "FXL001" in codes(d), what="FXL001 (traced)")
     assert [d.message.split(";")[0] for d in traced] == [unknown("fc9")]
+    assert list(traced) == [unknown_in(USE, "fc9", "`fc2`, `fc1`")]
     changed(client, documents.write("model.py", MODEL.format(forward="self.fc1(x)")))
     diagnostics = await diagnostics_of(client, uri, lambda d: len(d) == 2, what="two findings")
     assert [d.message.split(";")[0] for d in diagnostics] == [unknown("fc2"), unknown("fc9")]
+    assert list(diagnostics) == [unknown_in(USE, "fc2", "`fc1`"), unknown_in(USE, "fc9", "`fc1`")]
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -125,11 +139,25 @@ async def test_a_pyproject_rewritten_on_disk_is_reloaded_and_its_errors_reported
 async def test_a_module_created_on_disk_resolves_a_model_that_was_not_found(
     client: RecordingClient, documents: Documents
 ) -> None:
-    uri = documents.open(documents.write("later_use.py", USE.replace("from model import Two", "from later import Two")))
-    await diagnostics_of(client, uri, lambda d: "FXL012" in codes(d), what="FXL012 (not found)")
+    text = USE.replace("from model import Two", "from later import Two")
+    uri = documents.open(documents.write("later_use.py", text))
+    unresolved = await diagnostics_of(client, uri, lambda d: "FXL012" in codes(d), what="FXL012 (not found)")
+    assert list(unresolved) == [
+        types.Diagnostic(
+            range=range_of(text, "Two()", 0, len("Two")),
+            message="fxlens cannot tell which model this is: `Two` comes from `later`, which is neither torchvision,"
+            " timm nor a module of this workspace; fxlens cannot build it — wrap it in a function of a workspace"
+            " module and call that",
+            severity=types.DiagnosticSeverity.Information,
+            code="FXL012",
+            source="fxlens",
+            data={"name": "unresolved-model"},
+        )
+    ]
     later = documents.write("later.py", MODEL.format(forward="self.fc2(self.fc1(x))"))
     changed(client, later)
     diagnostics = await diagnostics_of(
         client, uri, lambda d: "FXL012" not in codes(d) and "FXL001" in codes(d), what="FXL001 (traced)"
     )
     assert [d.message.split(";")[0] for d in diagnostics] == [unknown("fc9")]
+    assert list(diagnostics) == [unknown_in(text, "fc9", "`fc2`, `fc1`")]
