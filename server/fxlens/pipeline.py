@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fxlens.lint import Finding, lint_call_site
 from fxlens.state import ModelState
+from fxlens.suppressions import comments_of, suppressions, unsuppressed
 from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.modules import Workspace, workspace_dependencies
 from fxlens.workspace.parse import ParsedDocument
@@ -53,11 +54,14 @@ def initial_state(call: ResolvedCall) -> ModelState:
     return call.spec if isinstance(call.spec, Unresolved) else None
 
 
-def lint_calls(calls: Sequence[ResolvedCall], states: Sequence[ModelState]) -> list[Finding]:
-    """The findings of every call, given each call's model state."""
+def lint_calls(doc: ParsedDocument, calls: Sequence[ResolvedCall], states: Sequence[ModelState]) -> list[Finding]:
+    """The findings of every call of ``doc``, given each call's model state, less those that a
+    ``# fxlens: ignore`` comment silences."""
     findings: list[Finding] = []
     for call, state in zip(calls, states, strict=True):
         findings += lint_call_site(call.site, state)
+    if findings and "fxlens:" in doc.text:
+        findings = unsuppressed(findings, suppressions(comments_of(doc.tree.root_node)))
     return findings
 
 
@@ -65,4 +69,4 @@ async def check_document(doc: ParsedDocument, workspace: Workspace, trace: Trace
     """Every finding of ``doc``; without ``trace`` only the rules that need no model code run."""
     calls = resolve_calls(doc, workspace)
     states = [await trace(call) if call.traceable and trace is not None else initial_state(call) for call in calls]
-    return lint_calls(calls, states)
+    return lint_calls(doc, calls, states)

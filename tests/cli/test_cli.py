@@ -61,12 +61,17 @@ def test_json_and_github_formats_and_rule_selection(cache: Path) -> None:
     findings = json.loads(result.stdout)
     assert [f["code"] for f in findings] == ["FXL001", "FXL005", "FXL002"]
     assert findings[0]["location"] == {"row": 12, "column": 10} and findings[0]["filename"] == "extract_features.py"
-    assert findings[0]["fixes"][0]["edits"][0]["new_text"] == "layer1.0.relu"
+    assert findings[0]["fixes"][0]["edits"][0] == {
+        "content": "layer1.0.relu",
+        "location": {"row": 12, "column": 10},
+        "end_location": {"row": 12, "column": 24},
+    }
     github = fxlens(
         "check", "--output-format", "github", "--select", "FXL002", "extract_features.py", cwd=EXAMPLES, cache=cache
     )
     assert github.stdout.startswith(
-        "::warning title=fxlens (FXL002),file=extract_features.py,line=21,col=79::FXL002 `aux` exists only in train mode"
+        "::warning title=fxlens (FXL002),file=extract_features.py,line=21,col=79,endLine=21,endColumn=82::"
+        "FXL002 `aux` exists only in train mode"
     )
 
 
@@ -85,7 +90,10 @@ def test_a_clean_project_exits_zero(tmp_path: Path, cache: Path) -> None:
 def test_ignored_files_are_skipped_and_static_rules_run_without_tracing(tmp_path: Path, cache: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("generated/\n")
-    call = 'from torchvision.models.feature_extraction import create_feature_extractor\ncreate_feature_extractor(m, return_nodes=["a("])\n'
+    call = (
+        "from torchvision.models.feature_extraction import create_feature_extractor\n"
+        'create_feature_extractor(m, return_nodes=["a("])\n'
+    )
     (tmp_path / "generated").mkdir()
     (tmp_path / "generated" / "skip.py").write_text(call)
     (tmp_path / "keep.py").write_text(call)
@@ -147,7 +155,7 @@ def test_nodes_prints_the_table_with_mode_marks(cache: Path) -> None:
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:] if line.strip()}
     assert rows["blocks.1.add"][1:] == ["call_function", "operator.add", "2×16×16×16", "2×16×16×16"]
     assert rows["aux"][-4:] == ["2×10", "—", "train", "only"]
-    assert "input: 2×3×32×32 (config)" in result.stdout
+    assert "input: 2×3×32×32 (given)" in result.stderr and "input:" not in result.stdout
 
 
 def test_nodes_as_json_for_one_mode(cache: Path) -> None:
@@ -160,7 +168,12 @@ def test_nodes_as_json_for_one_mode(cache: Path) -> None:
 
 def test_nodes_reports_a_model_that_fails(tmp_path: Path, cache: Path) -> None:
     (tmp_path / "net.py").write_text(
-        "from torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n        raise RuntimeError('no GPU here')\n"
+        textwrap.dedent("""\
+        from torch import nn
+        class Net(nn.Module):
+            def __init__(self):
+                raise RuntimeError('no GPU here')
+        """)
     )
     result = fxlens("nodes", f"{tmp_path}/net.py:Net", cache=cache)
     assert result.returncode == 1
@@ -175,10 +188,27 @@ def test_a_script_importing_its_sibling_modules_is_traced_like_python_runs_it(tm
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     (scripts / "layers.py").write_text(
-        "from torch import nn\n\nclass Block(nn.Sequential):\n    def __init__(self):\n        super().__init__(nn.Conv2d(3, 4, 3), nn.ReLU())\n"
+        textwrap.dedent("""\
+        from torch import nn
+
+        class Block(nn.Sequential):
+            def __init__(self):
+                super().__init__(nn.Conv2d(3, 4, 3), nn.ReLU())
+        """)
     )
     (scripts / "model.py").write_text(
-        "from torch import nn\nfrom layers import Block\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return self.block(x)\n"
+        textwrap.dedent("""\
+        from torch import nn
+        from layers import Block
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.block = Block()
+
+            def forward(self, x):
+                return self.block(x)
+        """)
     )
     (scripts / "train.py").write_text(
         textwrap.dedent("""

@@ -21,6 +21,7 @@ class TextEdit:
 class Fix:
     title: str
     edits: tuple[TextEdit, ...]
+    safe: bool = False  # the one right repair (``--fix`` applies it): not one guess among several
 
 
 @dataclass(frozen=True)

@@ -29,4 +29,4 @@ def split_fix(argument: NodeArgument, table: NodeTable) -> tuple[Fix, ...]:
 
     new_text = f"train_return_nodes={keep('train')}, eval_return_nodes={keep('eval')}"
     edit = TextEdit(Range(start, argument.range.end), new_text)
-    return (Fix("Split into train_return_nodes and eval_return_nodes", (edit,)),)
+    return (Fix("Split into train_return_nodes and eval_return_nodes", (edit,), safe=True),)

@@ -12,7 +12,14 @@ from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.spec import Unresolved
 
 
-@rule("FXL011", "untraceable-model", "error", Scope.MODEL, "the model cannot be imported, built or traced")
+@rule(
+    "FXL011",
+    "untraceable-model",
+    "error",
+    Scope.MODEL,
+    "the model cannot be imported, built or traced",
+    needs_trace=True,
+)
 def untraceable_model(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """The worker's ``Problem``, at the model argument, pointing at the model's failing line."""
     if not isinstance(state, Problem):
@@ -48,6 +55,7 @@ def unresolved_model(site: CallSite, state: ModelState) -> Iterator[Finding]:
     "error",
     Scope.MODEL,
     "the example input the code gives makes the model's forward fail",
+    needs_trace=True,
 )
 def example_input_fails(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """The shapes failed for an input the user chose (in the file, configuration or ``--input``):

@@ -29,7 +29,7 @@ def renumbered_module_name(check: Presence) -> Iterator[Finding]:
             f"`{check.name}` is the module `{renamed.module_path}`, but torchvision strips a final "
             f"`_<digits>` and renumbers, so it is listed as `{renamed.name}`",
             check.query.name.range,
-            fixes=(Fix(f"Use `{renamed.name}`", (TextEdit(check.query.name.range, renamed.name),)),),
+            fixes=(Fix(f"Use `{renamed.name}`", (TextEdit(check.query.name.range, renamed.name),), safe=True),),
         )
 
 
@@ -44,7 +44,10 @@ def unknown_node(check: Presence) -> Iterator[Finding]:
         "FXL001",
         f"`{check.name}` is not a node of {_short(check.table.model_type)}{hint}",
         check.query.name.range,
-        fixes=tuple(Fix(f"Change to `{s}`", (TextEdit(check.query.name.range, s),)) for s in suggestions),
+        fixes=tuple(
+            Fix(f"Change to `{s}`", (TextEdit(check.query.name.range, s),), safe=len(suggestions) == 1)
+            for s in suggestions
+        ),
     )
 
 

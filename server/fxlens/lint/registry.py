@@ -33,18 +33,23 @@ class Rule:
     summary: str
     scope: Scope
     check: Callable[..., Iterable[Finding]]
+    needs_trace: bool  # runs only on a model the worker traced (not with tracing off)
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity, scope: Scope, summary: str) -> Callable[[Callable], Callable]:
-    """Register the decorated function as the check of rule ``code``."""
+def rule(
+    code: str, name: str, severity: Severity, scope: Scope, summary: str, *, needs_trace: bool | None = None
+) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the check of rule ``code``; rules that judge the node
+    table need a trace, others say so with ``needs_trace``."""
+    traced = scope in (Scope.PRESENCE, Scope.SELECTION) if needs_trace is None else needs_trace
 
     def register(check: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         if code in RULES:
             raise ValueError(f"rule {code} is registered twice")
-        registered = sorted({**RULES, code: Rule(code, name, severity, summary, scope, check)}.items())
+        registered = sorted({**RULES, code: Rule(code, name, severity, summary, scope, check, traced)}.items())
         RULES.clear()
         RULES.update(registered)  # kept in code order, whatever order the rule modules load in
         return check

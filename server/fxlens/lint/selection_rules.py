@@ -27,7 +27,7 @@ def dot_wildcard_query(check: Selected) -> Iterator[Finding]:
             f"`{check.name}` passes torchvision's check only because `.` is a regex wildcard (it matches "
             f"`{matched}`), but selects no node: the key is silently missing from the output",
             check.query.name.range,
-            fixes=(Fix(f"Change to `{matched}`", (TextEdit(check.query.name.range, matched),)),),
+            fixes=(Fix(f"Change to `{matched}`", (TextEdit(check.query.name.range, matched),), safe=True),),
         )
 
 

@@ -222,7 +222,7 @@ class Session:
         if current is not doc or self._opened.get(doc.uri) != opening:
             return  # a newer version (or a reopened document) publishes its own findings
         states = [traced[i] if i in traced else self.known_state(call) for i, call in enumerate(calls)]
-        findings = lint_calls(calls, states)
+        findings = lint_calls(doc, calls, states)
         self.findings[doc.uri] = (doc.version, findings)
         self.hooks.publish(doc.uri, doc.version, findings)
 

@@ -1,0 +1,117 @@
+"""The ``fxlens`` command: ``check`` (lint, like ruff), ``nodes`` (a model's node table), ``serve``.
+
+Neither ``check`` nor ``nodes`` imports torch in this process: models are built and traced by the
+supervised worker. Usage errors exit with 2 and the subcommand's usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import fxlens
+from fxlens.cli.check import run_check
+from fxlens.cli.files import MissingPath
+from fxlens.cli.nodes import UsageError, run_nodes
+from fxlens.lint import RULES, code_range
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fxlens`` console script; returns the exit code."""
+    parser, commands = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    command = commands[args.command]
+    if unknown:
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "serve":
+        from fxlens.lsp.server import run
+
+        run(tcp=args.tcp, log_messages=args.log_messages)
+        return 0
+    try:
+        return run_check(args) if args.command == "check" else run_nodes(args)
+    except (UsageError, MissingPath) as error:
+        command.error(str(error))  # exits with 2
+        raise  # unreachable: error() exits
+    except BrokenPipeError:  # `fxlens nodes ... | head`: the reader has enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 1
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = argparse.ArgumentParser(prog="fxlens", description="Node names for torch.fx feature extraction.")
+    parser.add_argument("--version", action="version", version=f"fxlens {fxlens.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for LSP clients)")
+    serve.add_argument("--log-messages", action="store_true", help="log every LSP message to stderr (debugging)")
+
+    check = sub.add_parser("check", help="report mistakes in the strings that name parts of models")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")
+    check.add_argument("--output-format", choices=("text", "json", "github", "sarif"), default="text")
+    check.add_argument(
+        "--select", type=_codes, default=(), metavar="CODES", help="only these codes or prefixes (FXL001,FXL00)"
+    )
+    check.add_argument("--ignore", type=_codes, default=(), metavar="CODES", help="skip these codes or prefixes")
+    check.add_argument("--no-trace", action="store_true", help="static rules only: run no model code")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes and report what is left")
+    check.add_argument("--diff", action="store_true", help="show the safe fixes as a diff; change no file")
+    _worker_options(check)
+
+    nodes = sub.add_parser("nodes", help="print the node table of a model")
+    nodes.add_argument("target", help="path/to/file.py:ClassName, torchvision:resnet50 or timm:resnet50")
+    nodes.add_argument(
+        "--input",
+        type=_shape,
+        metavar="1,3,224,224",
+        help="example input shape (default: [tool.fxlens] input-shape, else the model's own)",
+    )
+    nodes.add_argument(
+        "--kwargs", metavar="NAME=VALUE,...", help="constructor arguments as Python literals (image_size=384)"
+    )
+    nodes.add_argument(
+        "--mode", choices=("train", "eval", "both"), default="both", help="which graphs to show (default: both)"
+    )
+    nodes.add_argument("--json", action="store_true", help="print the table as JSON")
+    _worker_options(nodes)
+    return parser, {"serve": serve, "check": check, "nodes": nodes}
+
+
+def _worker_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter that traces the models (default: [tool.fxlens] python, else this one)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="per-model trace timeout (default: [tool.fxlens] or 30)"
+    )
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    unknown = [c for c in codes if not any(rule.startswith(c) for rule in RULES)]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown rule code {', '.join(unknown)} (codes are {code_range()})")
+    return codes
+
+
+def _shape(value: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(d) for d in value.replace("x", ",").replace("×", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a shape like 1,3,224,224, got {value!r}") from None
+    if not dims or any(d <= 0 for d in dims):
+        raise argparse.ArgumentTypeError(f"expected positive dimensions, got {value!r}")
+    return dims

