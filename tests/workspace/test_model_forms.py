@@ -448,3 +448,27 @@ def test_callers_passing_the_same_model_agree(tmp_path: Path) -> None:
     assert (
         "argument 1 `W` is not a literal" in message and 'set `args` under [tool.fxlens.models."main:Net"]' in message
     )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "mobilenet_v3_small(MobileNet_V3_Small_Weights.DEFAULT)",
+        "torch.hub.load('pytorch/vision', 'mobilenet_v3_small', weights=None)",
+        "copy.deepcopy(nn.DataParallel(getattr(models, 'mobilenet_v3_small')()).module)",
+    ],
+)
+def test_the_worker_builds_these_forms_with_torchvisions_names(tmp_path: Path, model: str) -> None:
+    """Nothing is downloaded: the builder runs with weights=None and gives the same names."""
+    pytest.importorskip("torch")
+    from fxlens.worker.build import build_table
+    from torchvision.models import mobilenet_v3_small
+    from torchvision.models.feature_extraction import get_graph_node_names
+
+    text = TV + NN + "import copy, torch\nfrom torchvision import models\n"
+    text += "from torchvision.models import mobilenet_v3_small, MobileNet_V3_Small_Weights\n"
+    text += f"create_feature_extractor({model}, ['features'])\n"
+    spec = resolve(tmp_path, text)
+    assert isinstance(spec, ModelSpec)
+    table = build_table(spec, {}, lambda phase: None)
+    assert [n.name for n in table.eval] == get_graph_node_names(mobilenet_v3_small())[1]
