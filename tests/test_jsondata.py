@@ -39,6 +39,10 @@ nodes = st.builds(
     source=locations,
     output=outputs,
     overwritten_by=text,
+    inputs=st.lists(st.integers(0, 5000), max_size=3).map(tuple),
+    writes=st.integers(-1, 5000),
+    shares=st.integers(-1, 5000),
+    kept=st.booleans(),
 )
 modes = st.sampled_from(["train", "eval"])
 paths = st.sampled_from(["meta", "fake", "real"])

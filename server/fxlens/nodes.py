@@ -84,7 +84,12 @@ class NodeInfo:
     module_type: str = ""  # for call_module: the module's class, ``torch.nn.modules.conv.Conv2d``
     source: SourceLocation | None = None  # the statement in the user's forward
     output: OutputDesc | None = None  # None when shapes were not propagated
-    overwritten_by: str = ""  # name of a later in-place node that overwrites this output
+    overwritten_by: str = ""  # the first later in-place node that overwrites this output (graph not pruned)
+    # data flow, as indices into the same mode's rows (fxlens.selection judges pruned graphs with it):
+    inputs: tuple[int, ...] = ()  # the nodes it uses
+    writes: int = -1  # for an in-place node: the node whose tensor it modifies
+    shares: int = -1  # the node whose tensor it returns (in-place ops, views), when not its own
+    kept: bool = False  # dead-code elimination keeps it even when no output needs it (placeholders, asserts)
 
 
 InputOrigin = Literal["given", "file", "config", "metadata", "first-layer", "default"]

@@ -1,4 +1,4 @@
-"""How ``create_feature_extractor`` validates and selects nodes, as plain functions (no torch).
+"""How ``create_feature_extractor`` validates, selects and prunes nodes, as plain functions (no torch).
 
 The library (``fxlens.fx.extractor``) and the lint rules (``fxlens.lint``) share these, so the
 linter's verdicts are the library's behaviour, not a re-description of it.
@@ -7,7 +7,9 @@ linter's verdicts are the library's behaviour, not a re-description of it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+from fxlens.nodes import Mode, NodeInfo, NodeTable
 
 MISSING_NODE_HINT = (
     "Hint: use `get_graph_node_names` to make sure the `return_nodes` you specified are present. "
@@ -64,3 +66,46 @@ def select_outputs(names: list[str], queries: Mapping[str, str]) -> dict[str, in
                 del pending[query]
                 break
     return dict(reversed(chosen.items()))
+
+
+def live_nodes(nodes: Sequence[NodeInfo], outputs: Iterable[int]) -> set[int]:
+    """The nodes ``eliminate_dead_code`` keeps when ``outputs`` are returned: those, the nodes it never
+    removes (placeholders, asserts, random ops), and every node they use."""
+    stack = [*outputs, *(i for i, node in enumerate(nodes) if node.kept)]
+    live: set[int] = set()
+    while stack:
+        index = stack.pop()
+        if index not in live:
+            live.add(index)
+            stack.extend(nodes[index].inputs)
+    return live
+
+
+def first_overwriters(nodes: Sequence[NodeInfo], live: set[int] | None = None) -> dict[int, int]:
+    """``{node: the first later in-place node that modifies its tensor}``, among ``live`` nodes (all if None).
+
+    A node's tensor is the one it shares (in-place result, view) or its own; a writer modifies the
+    tensor of the node it ``writes``.
+    """
+    writers: dict[int, list[int]] = {}
+    for index, node in enumerate(nodes):
+        if node.writes >= 0 and (live is None or index in live):
+            writers.setdefault(node.writes, []).append(index)
+    found = {}
+    for index, node in enumerate(nodes):
+        owner = node.shares if node.shares >= 0 else index
+        later = next((w for w in writers.get(owner, ()) if w > index), None)
+        if later is not None:
+            found[index] = later
+    return found
+
+
+def overwrite_after_pruning(table: NodeTable, mode: Mode, selected_node_names: Iterable[str]) -> dict[str, str]:
+    """``{selected node: the in-place node that overwrites it}`` in the extractor that returns exactly
+    these nodes in ``mode``: ``create_feature_extractor`` prunes what no output needs, so an in-place op
+    only an unrequested node would run is gone (``["layer1.0.bn1"]`` alone is not overwritten)."""
+    nodes = table.nodes(mode)
+    index = {node.name: i for i, node in enumerate(nodes)}
+    selected = [index[name] for name in selected_node_names if name in index]
+    found = first_overwriters(nodes, live_nodes(nodes, selected))
+    return {nodes[i].name: nodes[found[i]].name for i in selected if i in found}

@@ -54,6 +54,7 @@ class Propagation:
     """The outputs a graph's runs computed, which paths contributed, and what is still missing."""
 
     outputs: dict[fx.Node, Any] = field(default_factory=dict)
+    owners: dict[fx.Node, fx.Node] = field(default_factory=dict)  # node -> the node whose tensor it returns
     path: ShapePath | None = None  # the deepest path that produced an output
     tried: tuple[ShapePath, ...] = ()
     failure: NodeFailure | None = None  # the last run's first failure, None when complete
@@ -69,9 +70,10 @@ def propagate(graph_module: fx.GraphModule, inputs: list[InputLike]) -> Propagat
             break
         if path == "real" and not _small_enough(graph_module):
             break
-        outputs, failure = _run(graph_module, inputs, path)
+        outputs, owners, failure = _run(graph_module, inputs, path)
         added = {node: value for node, value in outputs.items() if node not in result.outputs}
         result.outputs.update(added)
+        result.owners.update({node: owner for node, owner in owners.items() if node in added})
         result.path = path if added else result.path
         result.tried += (path,)
         result.failure = failure
@@ -90,11 +92,15 @@ def _limitation_of(path: ShapePath, error: BaseException) -> bool:
     return False
 
 
-def _run(graph_module: fx.GraphModule, inputs: list[InputLike], path: ShapePath) -> tuple[dict, NodeFailure | None]:
-    """One run on ``path``: the outputs by node of ``graph_module`` (also when a copy ran) and the failure."""
+def _run(
+    graph_module: fx.GraphModule, inputs: list[InputLike], path: ShapePath
+) -> tuple[dict[fx.Node, Any], dict[fx.Node, fx.Node], NodeFailure | None]:
+    """One run on ``path``: outputs and tensor owners by node of ``graph_module`` (also when a copy
+    ran), and the first failure."""
     if path == "meta":
         recorder = _OutputRecorder(graph_module, path, reuse_leaf_calls=True)
-        return recorder.outputs, recorder.run_all(_materialise(inputs, torch.device("meta")))
+        failure = recorder.run_all(_materialise(inputs, torch.device("meta")))
+        return recorder.outputs, recorder.owners, failure
     if path == "fake":
         on_meta = _weights_device(graph_module).type == "meta"
         module = copy.deepcopy(graph_module) if on_meta else graph_module
@@ -111,11 +117,15 @@ def _run(graph_module: fx.GraphModule, inputs: list[InputLike], path: ShapePath)
     original = dict(zip(module.graph.nodes, graph_module.graph.nodes, strict=True))
     if failure is not None:
         failure = replace(failure, node=original[failure.node])
-    return {original[node]: value for node, value in recorder.outputs.items()}, failure
+    owners = {original[node]: original[owner] for node, owner in recorder.owners.items()}
+    return {original[node]: value for node, value in recorder.outputs.items()}, owners, failure
 
 
 class _OutputRecorder(fx.Interpreter):
     """An ``fx.Interpreter`` that runs every node it can, remembers each output and the first failure.
+
+    It also notes whose tensor each node returns: an in-place op returns its input's tensor, a view
+    shares its base's storage; ``owners`` maps such nodes to the node that created the tensor.
 
     With ``reuse_leaf_calls`` (meta tensors only), a call of a torch/torchvision.ops leaf module
     that repeats an earlier call (same class, configuration, weight shapes and input metadata,
@@ -126,6 +136,8 @@ class _OutputRecorder(fx.Interpreter):
     def __init__(self, module: fx.GraphModule, path: ShapePath, reuse_leaf_calls: bool = False):
         super().__init__(module, garbage_collect_values=False)
         self.outputs: dict[fx.Node, Any] = {}
+        self.owners: dict[fx.Node, fx.Node] = {}
+        self._created_by: dict[int, fx.Node] = {}  # id of a tensor a node returned -> the first such node
         self._path = path
         self._reuse = reuse_leaf_calls
         self._earlier_calls: dict[tuple, Any] = {}
@@ -140,10 +152,20 @@ class _OutputRecorder(fx.Interpreter):
                 continue
             try:
                 self.env[node] = self.run_node(node)
+                self._note_owner(node, self.env[node])
             except Exception as error:  # noqa: BLE001 - the model's error becomes the failure report
                 if failure is None:
                     failure = NodeFailure(node, error, self._path, self._given(node))
         return failure
+
+    def _note_owner(self, node: fx.Node, value: Any) -> None:
+        if not isinstance(value, torch.Tensor):
+            return
+        base = value._base if value._base is not None else value
+        owner = self._created_by.get(id(base))
+        if owner is not None:
+            self.owners[node] = owner
+        self._created_by.setdefault(id(value), owner or node)  # env keeps every output alive: ids stay unique
 
     def _given(self, node: fx.Node) -> str:
         leaves = pytree.tree_leaves([self.env.get(i) for i in node.all_input_nodes])
@@ -161,8 +183,8 @@ class _OutputRecorder(fx.Interpreter):
 
 def _leaf_call_key(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple | None:
     """What determines a torch/torchvision.ops module call's output metadata, or None if unsure."""
-    if not type(module).__module__.startswith(("torch.nn.", "torchvision.ops.")):
-        return None
+    if not type(module).__module__.startswith(("torch.nn.", "torchvision.ops.")) or getattr(module, "inplace", False):
+        return None  # an in-place module returns its input tensor, which a fresh one would hide
     values = []
     for leaf in pytree.tree_leaves((args, kwargs)):
         if isinstance(leaf, torch.Tensor):

@@ -7,7 +7,6 @@ no weight memory and no arithmetic). A failed shape pass costs shapes, never nam
 
 from __future__ import annotations
 
-import operator
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ import torch
 from torch import fx, nn
 from torch.fx.node import _get_qualified_name
 
+from fxlens.fx.dataflow import data_flow
 from fxlens.fx.defaults import with_defaults
 from fxlens.fx.shapes import InputLike, Propagation, propagate, tensor_meta
 from fxlens.fx.tracer import NodePathTracer, is_model_file, source_line
@@ -32,10 +32,9 @@ from fxlens.nodes import (
     SourceLocation,
     exception_summary,
 )
+from fxlens.selection import first_overwriters
 
 DEFAULT_INPUT_SHAPE = (1, 3, 224, 224)
-
-_INPLACE_OPERATORS = {operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.iand, operator.ior}
 
 
 class NodeTableError(Exception):
@@ -70,9 +69,10 @@ def node_table(
         shapes = {"eval": _shapes(traced["eval"], inputs, "eval", notes)}
         model.train()
         if shapes["eval"].failure is None and _same_shapes_in_both_modes(traced["train"], traced["eval"]):
-            train_nodes = [n for n in traced["train"].graph.nodes if n.op != "output"]
-            outputs = dict(zip(train_nodes, shapes["eval"].outputs.values(), strict=True))
-            shapes["train"] = replace(shapes["eval"], outputs=outputs)
+            same = dict(zip(traced["eval"].graph.nodes, traced["train"].graph.nodes, strict=True))
+            outputs = {same[node]: value for node, value in shapes["eval"].outputs.items()}
+            owners = {same[node]: same[owner] for node, owner in shapes["eval"].owners.items()}
+            shapes["train"] = replace(shapes["eval"], outputs=outputs, owners=owners)
         else:
             shapes["train"] = _shapes(traced["train"], inputs, "train", notes)
     finally:
@@ -80,8 +80,8 @@ def node_table(
     failures = tuple(_shape_failure(traced[m], shapes[m], m) for m in MODES if shapes[m].failure is not None)
     return NodeTable(
         model_type=_qualified_class_name(type(model)),
-        train=_rows(traced["train"], shapes["train"].outputs),
-        eval=_rows(traced["eval"], shapes["eval"].outputs),
+        train=_rows(traced["train"], shapes["train"], "train"),
+        eval=_rows(traced["eval"], shapes["eval"], "eval"),
         example_input=input_info,
         notes=tuple(dict.fromkeys(notes)),
         shape_paths=tuple((m, shapes[m].path) for m in MODES if shapes[m].path is not None),
@@ -139,26 +139,34 @@ def _same_shapes_in_both_modes(train: _Traced, eval_: _Traced) -> bool:
     )
 
 
-def _rows(traced: _Traced, outputs: dict[fx.Node, Any]) -> tuple[NodeInfo, ...]:
+def _rows(traced: _Traced, shapes: Propagation, mode: Mode) -> tuple[NodeInfo, ...]:
     """The table rows of one mode, in execution order."""
     tracer, graph_module = traced.tracer, traced.graph_module
-    overwriters = _inplace_overwriters(graph_module)
+    listed = list(tracer.node_to_qualname)
+    flows = data_flow(graph_module, listed, mode, shapes.owners)
     rows = []
-    for node, name in tracer.node_to_qualname.items():
+    for node, flow in zip(listed, flows, strict=True):
         module_path = node.target if node.op == "call_module" else tracer.node_to_module_path[node]
         rows.append(
             NodeInfo(
-                name=name,
+                name=tracer.node_to_qualname[node],
                 op=node.op,
                 target=_readable_target(graph_module, node),
                 module_path=module_path,
                 module_type=type(tracer.root.get_submodule(module_path)).__name__,
                 source=_location(tracer, node),
-                output=_describe_output(outputs[node]) if node in outputs else None,
-                overwritten_by=tracer.node_to_qualname.get(overwriters.get(node), ""),
+                output=_describe_output(shapes.outputs[node]) if node in shapes.outputs else None,
+                inputs=flow.inputs,
+                writes=flow.writes,
+                shares=flow.shares,
+                kept=flow.kept,
             )
         )
-    return tuple(rows)
+    overwriters = first_overwriters(rows)
+    return tuple(
+        replace(row, overwritten_by=rows[overwriters[i]].name) if i in overwriters else row
+        for i, row in enumerate(rows)
+    )
 
 
 def _shapes(traced: _Traced, inputs: list[InputLike], mode: Mode, notes: list[str]) -> Propagation:
@@ -251,39 +259,6 @@ def _tensor_leaves(value: Any) -> list[torch.Tensor] | None:
         else:
             return None
     return leaves
-
-
-def _inplace_overwriters(graph_module: fx.GraphModule) -> dict[fx.Node, fx.Node]:
-    """For each node whose output a later in-place op modifies, the first such op.
-
-    An in-place op's output is its input tensor, so a chain (``bn1`` → ``relu(inplace)`` →
-    ``add_``) overwrites every node along it.
-    """
-    root_of: dict[fx.Node, fx.Node] = {}  # in-place node -> the node that produced its tensor
-    aliases: dict[fx.Node, list[fx.Node]] = {}  # producer -> in-place nodes returning its tensor
-    overwritten: dict[fx.Node, fx.Node] = {}
-    for node in graph_module.graph.nodes:
-        if not _is_inplace(graph_module, node) or not node.args or not isinstance(node.args[0], fx.Node):
-            continue
-        base = root_of.get(node.args[0], node.args[0])
-        for victim in (base, *aliases.get(base, ())):
-            overwritten.setdefault(victim, node)
-        aliases.setdefault(base, []).append(node)
-        root_of[node] = base
-    return overwritten
-
-
-def _is_inplace(graph_module: fx.GraphModule, node: fx.Node) -> bool:
-    if node.op == "call_module":
-        return getattr(graph_module.get_submodule(node.target), "inplace", False) is True
-    if node.op == "call_method":
-        return node.target.endswith("_") and not node.target.startswith("_") and node.target != "requires_grad_"
-    if node.op == "call_function":
-        if node.kwargs.get("inplace") is True or node.target in _INPLACE_OPERATORS:
-            return True
-        name = getattr(node.target, "__name__", "")
-        return name.endswith("_") and not name.startswith("_")
-    return False
 
 
 def _readable_target(graph_module: fx.GraphModule, node: fx.Node) -> str:
