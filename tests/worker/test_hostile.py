@@ -7,7 +7,9 @@ back as a node table: a fresh trace, not a cache hit.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import struct
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -87,6 +89,52 @@ class Good(nn.Module):
         return self.fc(x)
 """
 
+# Models that start processes write the process id to PID_FILE; the test fills in the path.
+STARTS_A_CHILD_THEN_EXITS = """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        child = subprocess.Popen(["sleep", "300"])
+        open(PID_FILE, "w").write(str(child.pid))
+        os._exit(3)
+"""
+
+FORKS_THEN_EXITS = """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        pid = os.fork()
+        if pid == 0:  # the copy holds every pipe of the worker open, the reply pipe too
+            time.sleep(300)
+            os._exit(0)
+        open(PID_FILE, "w").write(str(pid))
+        os._exit(3)
+"""
+
+STARTS_A_CHILD_AND_FINISHES = """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        child = subprocess.Popen(["sleep", "300"])
+        open(PID_FILE, "w").write(str(child.pid))
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+WRITES_ON_THE_CHANNEL = """\
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        reply_fd = int(sys.argv[sys.argv.index("--channel") + 1].split(",")[1])
+        os.write(reply_fd, PAYLOAD)
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
 SMALL_INPUT = InputSpec(shapes=((1, 4),), origin="file")
 _fresh = itertools.count(1)
 
@@ -131,6 +179,33 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
     assert await supervisor.start() is None
     yield Harness(supervisor, workspace, log)
     await supervisor.stop()
+
+
+def with_pid_file(harness: Harness, name: str, model: str) -> tuple[str, Path]:
+    """The model's source, writing the id of the process it starts to the returned path."""
+    pid_file = harness.workspace.root / f"{name}.pid"
+    return f"{PREAMBLE}import subprocess\nimport time\n\nPID_FILE = {str(pid_file)!r}\n\n{model}", pid_file
+
+
+def has_ended(pid: int) -> bool:
+    """The process has ended (a zombie its new parent has not reaped yet counts)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+async def until_ended(pid: int) -> bool:
+    """Whether the process ends within ten seconds (killing is asynchronous)."""
+    for _ in range(500):
+        if has_ended(pid):
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+needs_procfs = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states are read from /proc")
 
 
 def line_of(problem: Problem) -> tuple[str, int, str]:
@@ -210,3 +285,60 @@ for epoch in range(3):
     assert any("train_script.py was loaded definitions-only" in note for note in table.notes)
     assert not sentinel.exists()
     await harness.next_request_succeeds()
+
+
+@needs_procfs
+async def test_a_child_process_started_by_a_crashing_constructor_ends_with_the_worker(harness: Harness):
+    text, pid_file = with_pid_file(harness, "child_then_exit", STARTS_A_CHILD_THEN_EXITS)
+    problem = await harness.hostile("child_then_exit", text)
+    assert problem.kind == "crash" and "exit code 3" in problem.message
+    assert await until_ended(int(pid_file.read_text()))
+    await harness.next_request_succeeds()
+
+
+@needs_procfs
+async def test_a_fork_holding_the_reply_pipe_open_does_not_turn_a_crash_into_a_timeout(harness: Harness):
+    text, pid_file = with_pid_file(harness, "fork_then_exit", FORKS_THEN_EXITS)
+    problem = await harness.hostile("fork_then_exit", text)
+    assert (problem.kind, problem.message) == (
+        "crash",
+        "the worker process ended (exit code 3) while building Model; it was restarted",
+    )
+    assert await until_ended(int(pid_file.read_text()))
+    await harness.next_request_succeeds()
+
+
+@needs_procfs
+async def test_a_child_process_a_model_started_ends_when_the_supervisor_stops(tmp_path: Path, harness: Harness):
+    text, pid_file = with_pid_file(harness, "child_and_finish", STARTS_A_CHILD_AND_FINISHES)
+    own = Harness(Supervisor(timeout=5.0, cache=TableCache(None), log=Log()), harness.workspace, Log())
+    try:
+        table = await own.hostile("child_and_finish", text)
+        assert isinstance(table, NodeTable) and table.names("eval") == ["x", "fc"]
+        child = int(pid_file.read_text())
+        assert not has_ended(child)  # it lives as long as the worker does
+    finally:
+        await own.supervisor.stop()
+    assert await until_ended(child)
+
+
+@pytest.mark.parametrize(
+    ("payload", "what"),
+    [
+        (b"garbage!", "a frame of 1734439522 bytes announced"),
+        (struct.pack(">I", 5) + b"nope!", "not JSON: b'nope!'"),
+        (struct.pack(">I", 32) + b'{"type":"phase","phase":"pwned"}', "unknown phase 'pwned'"),
+    ],
+)
+async def test_a_model_writing_on_fxlens_s_channel_gets_a_problem_and_a_new_worker(
+    harness: Harness, payload: bytes, what: str
+):
+    text = PREAMBLE + f"PAYLOAD = {payload!r}\n" + WRITES_ON_THE_CHANNEL
+    workers = harness.supervisor.workers_started
+    problem = await harness.hostile("writes_on_the_channel", text)
+    assert (problem.kind, problem.message) == (
+        "crash",
+        f"the worker's channel was corrupted while building Model ({what}); the worker was restarted",
+    )
+    await harness.next_request_succeeds()
+    assert harness.supervisor.workers_started == workers + 1

@@ -26,10 +26,23 @@ from pathlib import Path
 import fxlens
 from fxlens.worker import protocol
 
+OUTPUT_CHUNK = 64 * 1024  # bytes of output read at a time
 LINE_LIMIT = 4096  # a longer line without a newline is logged in pieces
 TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
 OUTPUT_DRAIN = 1.0  # seconds to wait for the rest of a dead worker's output (a stray process may hold the pipe)
 EXIT_WAIT = 2.0  # seconds a worker asked to exit gets before it is killed
+
+
+class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """``create_subprocess_exec``'s protocol, telling when the process ends (its pipes may stay open)."""
+
+    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop):
+        super().__init__(limit=limit, loop=loop)
+        self.exited = asyncio.Event()
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        self.exited.set()
 
 
 class WorkerProcess:
@@ -38,12 +51,14 @@ class WorkerProcess:
     def __init__(
         self,
         process: asyncio.subprocess.Process,
+        exited: asyncio.Event,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         log: Callable[[str], None],
         output_limit: int,
     ):
         self.process = process
+        self._exited = exited
         self._reader = reader
         self._writer = writer
         self._log = log
@@ -71,9 +86,15 @@ class WorkerProcess:
         """Read one frame from the reply pipe (``asyncio.IncompleteReadError`` at its end)."""
         return await protocol.receive(self._reader)
 
-    async def wait(self) -> int:
-        """Wait until the process has ended; its return code."""
-        return await self.process.wait()
+    async def exited(self) -> int:
+        """Wait until the process has ended; its return code.
+
+        Not ``Process.wait()``: that also waits for the output pipe to close, which a process
+        the model forked keeps open.
+        """
+        await self._exited.wait()
+        assert self.process.returncode is not None
+        return self.process.returncode
 
     def new_request(self) -> None:
         """Give the next request its own budget of logged output."""
@@ -87,7 +108,7 @@ class WorkerProcess:
         """Kill the worker's process group, wait for the worker and the rest of its output."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        await self.process.wait()
+        await self.exited()
         with contextlib.suppress(ProcessLookupError, PermissionError):  # its group may outlive it
             os.killpg(self.process.pid, signal.SIGKILL)
         self._writer.close()
@@ -99,7 +120,7 @@ class WorkerProcess:
         if self.process.returncode is None:
             with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
                 await self.send({"type": "exit"})
-                await asyncio.wait_for(self.process.wait(), EXIT_WAIT)
+                await asyncio.wait_for(self.exited(), EXIT_WAIT)
         await self.end()
 
     async def _forward_output(self) -> None:
@@ -108,7 +129,7 @@ class WorkerProcess:
         assert stdout is not None
         pending = b""
         try:
-            while chunk := await stdout.read(65536):
+            while chunk := await stdout.read(OUTPUT_CHUNK):
                 self._tail.append(chunk)
                 if self._output_budget <= 0:
                     continue
@@ -144,13 +165,15 @@ class Launcher:
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
         try:
-            process = await asyncio.create_subprocess_exec(
+            transport, watcher = await loop.subprocess_exec(
+                lambda: _Protocol(limit=OUTPUT_CHUNK, loop=loop),
                 self.interpreter, "-m", "fxlens.worker",
                 "--channel", f"{request_read},{reply_write}", "--memory-limit", str(self.memory_limit),
                 pass_fds=(request_read, reply_write),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 cwd=self._package_home(), env=self._environment(), start_new_session=True,
             )  # fmt: skip
+            process = asyncio.subprocess.Process(transport, watcher, loop)
         except BaseException:
             for fd in (request_write, reply_read):
                 os.close(fd)
@@ -162,16 +185,16 @@ class Launcher:
             reader = asyncio.StreamReader(limit=protocol.MAX_FRAME)
             replies = os.fdopen(reply_read, "rb", 0)
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), replies)
-            transport, stream_protocol = await loop.connect_write_pipe(
+            requests, stream_protocol = await loop.connect_write_pipe(
                 asyncio.streams.FlowControlMixin, os.fdopen(request_write, "wb", 0)
             )
         except BaseException:  # cancelled (the supervisor stopped) or failed: the process must not outlive us
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            await process.wait()
+            await watcher.exited.wait()
             raise
-        writer = asyncio.StreamWriter(transport, stream_protocol, None, loop)
-        return WorkerProcess(process, reader, writer, self.log, self.output_limit)
+        writer = asyncio.StreamWriter(requests, stream_protocol, None, loop)
+        return WorkerProcess(process, watcher.exited, reader, writer, self.log, self.output_limit)
 
     def close(self) -> None:
         """Remove the package directory (after the last worker ended)."""

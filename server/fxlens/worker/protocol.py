@@ -38,7 +38,10 @@ def encode(message: Message) -> bytes:
 
 
 def _decode(body: bytes) -> Message:
-    message = json.loads(body)
+    try:
+        message = json.loads(body)
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise ProtocolError(f"not JSON: {body[:80]!r}") from error
     if not isinstance(message, dict) or "type" not in message:
         raise ProtocolError(f"not a message: {body[:80]!r}")
     return message
@@ -47,7 +50,7 @@ def _decode(body: bytes) -> Message:
 def _length(header: bytes) -> int:
     (length,) = _HEADER.unpack(header)
     if length > MAX_FRAME:
-        raise ProtocolError(f"frame of {length} bytes announced")
+        raise ProtocolError(f"a frame of {length} bytes announced")
     return length
 
 

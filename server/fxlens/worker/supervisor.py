@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from fxlens.nodes import NodeTable, Problem
 from fxlens.worker import protocol
 from fxlens.worker.cache import Result, TableCache, Versions, cache_key, default_cache_dir, normalize_path
-from fxlens.worker.lost import GiB, LostWorker, Phase, lost_worker_problem
+from fxlens.worker.exchange import WorkerLost, request_table
+from fxlens.worker.lost import GiB, LostWorker, lost_worker_problem
 from fxlens.worker.process import Launcher, WorkerProcess
 from fxlens.worker.state import WorkerState, check_transition
 from fxlens.workspace.spec import ModelSpec
@@ -36,10 +37,9 @@ DocumentKey = tuple[str, int]  # (uri, version)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 8 * GiB
-WATCHDOG_GRACE = 10.0  # seconds past the timeout before the supervisor ends a worker whose watchdog did not
 
 _logger = logging.getLogger("fxlens.worker")
-_CHANNEL_ERRORS = (asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError)
+_START_ERRORS = (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError, KeyError)
 
 
 class Superseded(Exception):
@@ -258,7 +258,7 @@ class Supervisor:
     # one request ---------------------------------------------------------------------------
 
     async def _trace(self, job: _Job, *, retry: bool = True) -> Result:
-        """One request to the worker; a timeout or a death becomes a ``Problem`` and a new worker.
+        """One request to the worker; a lost worker becomes a ``Problem`` and a new worker.
 
         A worker found dead before it acknowledged the request (it died while idle) is replaced
         and the request sent again, once: that death was not this request's doing.
@@ -276,43 +276,22 @@ class Supervisor:
         }
         self._set_state(WorkerState.BUSY, job.spec.display_name)
         process.new_request()
-        phase: list[Phase] = ["start"]
         try:
-            reply = await asyncio.wait_for(self._exchange(process, request, phase), self.timeout + WATCHDOG_GRACE)
-        except asyncio.TimeoutError:
-            self.traces_run += 1
-            await self._lose(process, "it timed out and its watchdog did not end it")
-            return self._problem(process, job, phase[0], overdue=True)
-        except _CHANNEL_ERRORS:
-            await self._lose(process, "it ended")
-            if phase[0] == "start" and retry:
+            result = await request_table(process, request, self.timeout, lambda phase: None)
+        except WorkerLost as lost:
+            await self._lose(process, str(lost))
+            if lost.phase == "start" and not lost.channel_error and retry:
                 return await self._trace(job, retry=False)
             self.traces_run += 1
-            return self._problem(process, job, phase[0])
+            return self._problem(process, job, lost)
         self.traces_run += 1
         self._set_state(WorkerState.READY)
-        if "table" in reply:
-            return NodeTable.from_json(reply["table"])
-        return Problem.from_json(reply["problem"])
+        return result
 
-    async def _exchange(
-        self, process: WorkerProcess, request: protocol.Message, phase: list[Phase]
-    ) -> protocol.Message:
-        """Send ``request`` and read until its result, noting the phases the worker reports."""
-        await process.send(request)
-        while True:
-            message = await process.receive()
-            if message["type"] == "phase":
-                phase[0] = message["phase"]
-            elif message["type"] == "result" and message["id"] == request["id"]:
-                return message
-
-    def _problem(
-        self, process: WorkerProcess, job: _Job, phase: Phase, *, overdue: bool = False, channel_error: str = ""
-    ) -> Problem:
+    def _problem(self, process: WorkerProcess, job: _Job, lost: WorkerLost) -> Problem:
         """The problem of a request whose worker was lost (and has ended), from its last output."""
-        lost = LostWorker(process.recent_output(), process.returncode, phase, overdue, channel_error)
-        return lost_worker_problem(lost, job.spec, job.overlays, timeout=self.timeout, memory_limit=self.memory_limit)
+        seen = LostWorker(process.recent_output(), process.returncode, lost.phase, lost.overdue, lost.channel_error)
+        return lost_worker_problem(seen, job.spec, job.overlays, timeout=self.timeout, memory_limit=self.memory_limit)
 
     # the worker ----------------------------------------------------------------------------
 
@@ -356,7 +335,7 @@ class Supervisor:
             self._versions = hello["versions"]
             self._hello.set()
             status = await asyncio.wait_for(process.receive(), self.start_timeout)
-        except (asyncio.TimeoutError, *_CHANNEL_ERRORS, KeyError):
+        except _START_ERRORS:
             await process.shut_down()
             return self._fail(Problem(
                 "crash", f"the worker started with {self.interpreter} did not come up",
@@ -387,6 +366,6 @@ class Supervisor:
 
     async def _watch(self, process: WorkerProcess) -> None:
         """Replace a worker that ends between requests (a busy one is the request's to report)."""
-        await process.wait()
+        await process.exited()
         if process is self._process and self._state is WorkerState.READY:
             await self._lose(process, "it ended while idle")
