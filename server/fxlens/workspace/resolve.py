@@ -1,12 +1,15 @@
 """A call site's model expression → ``ModelSpec`` (how the worker builds it), statically.
 
-Follows the model argument through names (last assignment in scope, parameters annotated with a
-workspace class, imports across workspace modules and package re-exports), method chains that
-return the model (``.eval()``, ``.to(...)``), attribute chains (``.backbone.body``) and integer
-indexing, down to a torchvision builder, ``get_model``, ``timm.create_model`` or a workspace class
-or factory called with literal arguments. Whatever it cannot follow becomes ``Unresolved`` with a
-reason that says what to write or configure. Configuration (``overrides``) and ``tracer_kwargs``
-(``tracer_kwargs``) are applied on top; the workspace is only read.
+Follows the model argument through names (the assignment in scope, the branch whose condition
+holds, ``self.x`` assigned in ``__init__``, a parameter's default, its one caller's argument or its
+annotation, imports across workspace modules and package re-exports), method chains that return the
+model (``.eval()``, ``.to(...)``), attributes (``.backbone.body``), integer indexing, copies and
+parallel wrappers (``wrappers``), down to a torchvision builder (also looked up by name, ``callees``,
+or through ``torch.hub.load``), ``get_model``, ``timm.create_model``, or a workspace class or factory
+called with literal arguments (a factory followed into the return it selects, ``factories``).
+Whatever it cannot follow becomes ``Unresolved`` with a reason that says, for that case, what to
+write or configure. Configuration (``overrides``) and ``tracer_kwargs`` are applied on top, the
+example input comes from ``inputs``; the workspace is only read.
 """
 
 from __future__ import annotations
