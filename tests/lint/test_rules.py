@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fxlens.lint import RULES, Finding, lint_call_site
+from fxlens.lint import RULES, Finding, did_you_mean, lint_call_site
 from fxlens.nodes import NodeTable, Problem, SourceLocation
 from fxlens.workspace.parse import parse_document
 from fxlens.workspace.spec import Unresolved
@@ -133,7 +133,7 @@ def test_fxl007_an_output_overwritten_in_place_is_warned_about(resnet: NodeTable
 
 def test_fxl008_non_tensor_outputs(vit: NodeTable) -> None:
     _, (finding,) = lint('create_feature_extractor(m, return_nodes=["getitem"])', vit)
-    assert finding.code == "FXL008" and "not a tensor (int)" in finding.message
+    assert finding.code == "FXL008" and finding.message == "`getitem` returns an int, not a tensor"
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,9 @@ def test_fxl011_a_model_that_fails_points_at_its_line() -> None:
     )
     text, (finding,) = lint('create_feature_extractor(MyNet(), return_nodes=["fc"])', problem)
     assert finding.code == "FXL011" and at(text, finding) == "MyNet()"
-    assert "/w/net.py:12: if x.sum() > 0:" in finding.message and "Hint: use concrete_args" in finding.message
+    assert "/w/net.py:12 (`if x.sum() > 0:`)" in finding.message and finding.message.endswith(
+        "; hint: use concrete_args"
+    )
     assert finding.related[0][0] == location
 
 
@@ -227,3 +229,7 @@ def test_fxl014_is_silent_when_fxlens_chose_the_input() -> None:
     table = node_table(_Mnist())  # the default 1×3×224×224: shapes are missing, hover says why
     assert table.shape_failure is not None and not table.example_input.user_given
     assert lint('create_feature_extractor(MyNet(), return_nodes=["fc"])', table)[1] == []
+
+
+def test_did_you_mean_prefers_names_of_the_same_stage(resnet: NodeTable) -> None:
+    assert did_you_mean("layer1.0.relu2", resnet) == ["layer1.0.relu", "layer1.0.relu_1", "layer1.1.relu"]

@@ -29,10 +29,10 @@ def untraceable_model(site: CallSite, state: ModelState) -> Iterator[Finding]:
     if state.location is not None:
         message += f" at {state.location.file}:{state.location.line}"
         if state.location.text:
-            message += f": {state.location.text}"
+            message += f" (`{state.location.text}`)"
         related = ((state.location, f"{state.kind} error here: {state.message}"),)
     if state.hint:
-        message += f". Hint: {state.hint}"
+        message += f"; hint: {state.hint}"
     yield finding("FXL011", message, site.model_range or site.range, related=related)
 
 

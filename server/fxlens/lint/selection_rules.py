@@ -83,7 +83,7 @@ def non_tensor_node(check: Selected) -> Iterator[Finding]:
     if node is not None and node.output is not None and node.output.kind == "other":
         yield finding(
             "FXL008",
-            f"{_selected(check)} returns {node.output.describe()}{check.in_mode}, not a tensor",
+            f"{_selected(check)} returns {_non_tensor(node)}{check.in_mode}, not a tensor",
             check.query.name.range,
         )
 
@@ -96,3 +96,11 @@ def _chosen(check: Selected) -> NodeInfo | None:
 def _selected(check: Selected) -> str:
     node = _chosen(check)
     return f"`{check.name}`" + ("" if node is None or node.name == check.name else f" (node `{node.name}`)")
+
+
+def _non_tensor(node: NodeInfo) -> str:
+    """``a Size``, ``an int``: what a node returns that is not a tensor."""
+    kind = node.output.type_name if node.output is not None else ""
+    if not kind:
+        return "a value"
+    return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"

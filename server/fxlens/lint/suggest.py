@@ -10,10 +10,22 @@ from fxlens.nodes import MODES, NodeTable
 
 def did_you_mean(query: str, table: NodeTable, limit: int = 3) -> list[str]:
     """The closest node names and module prefixes to ``query``, best first: the similar ones
-    (difflib), fewest edits first (``layer5`` → ``layer4`` before ``layer3.5``)."""
+    (difflib), fewest edits first (``layer5`` → ``layer4`` before ``layer3.5``), then those from the
+    same stage (``layer1.0.relu2`` → ``layer1.1.relu`` before ``layer4.0.relu``)."""
     candidates = list(dict.fromkeys(_names_and_prefixes(table)))
     similar = difflib.get_close_matches(query, candidates, n=max(limit, 10), cutoff=0.6)
-    return sorted(similar, key=lambda name: edit_distance(query, name))[:limit]  # stable: ties stay by similarity
+    ranked = sorted(similar, key=lambda name: (edit_distance(query, name), -_shared_parts(query, name)))
+    return ranked[:limit]  # stable: remaining ties stay by similarity
+
+
+def _shared_parts(a: str, b: str) -> int:
+    """How many leading dot-separated parts ``a`` and ``b`` share."""
+    shared = 0
+    for x, y in zip(a.split("."), b.split("."), strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
 
 
 def edit_distance(a: str, b: str) -> int:
