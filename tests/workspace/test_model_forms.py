@@ -472,3 +472,14 @@ def test_the_worker_builds_these_forms_with_torchvisions_names(tmp_path: Path, m
     assert isinstance(spec, ModelSpec)
     table = build_table(spec, {}, lambda phase: None)
     assert [n.name for n in table.eval] == get_graph_node_names(mobilenet_v3_small())[1]
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["[resnet18(), resnet50()][1]", "MODELS[-1]", "ZOO['big']", "(resnet50(),)[0].eval()"],
+)
+def test_a_model_picked_from_a_list_or_dict_display(tmp_path: Path, model: str) -> None:
+    text = TV + "from torchvision.models import resnet18, resnet50\n"
+    text += "MODELS = [resnet18(), resnet50()]\nZOO = {'small': resnet18(), 'big': resnet50()}\n"
+    text += f"create_feature_extractor({model}, ['fc'])\n"
+    assert built(resolve(tmp_path, text))[2] == "resnet50"

@@ -3,7 +3,8 @@
 Beyond a plain imported or defined name (``resnet18``, ``models.resnet50``), the function may be
 looked up by a string: ``getattr(models, "resnet50")``, ``models.__dict__["resnet50"]``, or a dict
 display indexed by a constant or a parameter's default (``{"resnet18": resnet18, ...}[arch]``),
-possibly through names bound to any of these (``builder = BUILDERS[ARCH]``).
+possibly through names bound to any of these (``builder = BUILDERS[ARCH]``). ``element`` is that
+lookup for any dict, list or tuple display (models too: ``MODELS[0]``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from fxlens.workspace.construction import CannotResolve
 from fxlens.workspace.literals import NotLiteral
 from fxlens.workspace.reader import MAX_DEPTH, Place, Reader
 from fxlens.workspace.scopes import find_binding
+
+DISPLAYS = frozenset({"dictionary", "list", "tuple"})
 
 
 @dataclass(frozen=True)
@@ -78,23 +81,47 @@ def _lookup(reader: Reader, place: Place, subscript: Node, depth: int) -> Callee
     value, index = subscript.child_by_field_name("value"), subscript.child_by_field_name("subscript")
     if value is None or index is None:
         raise CannotResolve(f"`{place.text(subscript)}` is incomplete", subscript)
-    key = _key(reader, place, index, "the key")
     module = _namespace_of(place, value)
     if module is not None:
+        key = _key(reader, place, index, "the key")
         if not isinstance(key, str):
             raise CannotResolve(f"`{place.text(index)}` must be a string naming a builder", index)
         return Callee(place, f"{module}.{key}", subscript)
-    holder, table = _dictionary(reader, place, value, depth)
-    for pair in table.named_children:
-        pair_key, pair_value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
-        if pair.type != "pair" or pair_key is None or pair_value is None:
-            continue
-        try:
-            matches = reader.value(holder, pair_key) == key
-        except NotLiteral:
-            continue
-        if matches:
-            return callee_of(reader, holder, pair_value, depth + 1)
+    found = element(reader, place, subscript, depth)
+    if found is None:
+        raise CannotResolve(
+            f"`{place.text(value)}` is not a dict written in this workspace; fxlens can look a builder up only "
+            'in a dict display such as {"resnet18": resnet18}',
+            value,
+        )
+    return callee_of(reader, *found, depth + 1)
+
+
+def element(reader: Reader, place: Place, subscript: Node, depth: int = 0) -> tuple[Place, Node] | None:
+    """The expression ``{...}[key]`` or ``[...][i]`` selects from a display written in the workspace
+    (directly or through names), with its place; None when the subscripted value is not a display."""
+    value, index = subscript.child_by_field_name("value"), subscript.child_by_field_name("subscript")
+    found = _display(reader, place, value, depth) if value is not None and index is not None else None
+    if found is None or index is None:
+        return None
+    holder, display = found
+    key = _key(reader, place, index, "the key")
+    if display.type == "dictionary":
+        for pair in display.named_children:
+            pair_key, pair_value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if pair.type != "pair" or pair_key is None or pair_value is None:
+                continue
+            try:
+                matches = reader.value(holder, pair_key) == key
+            except NotLiteral:
+                continue
+            if matches:
+                return holder, pair_value
+    else:
+        items = [item for item in display.named_children if item.type != "comment"]
+        whole = not any(item.type in ("list_splat", "parenthesized_list_splat") for item in items)
+        if whole and isinstance(key, int) and not isinstance(key, bool) and -len(items) <= key < len(items):
+            return holder, items[key]
     raise CannotResolve(f"`{place.text(value)}` has no entry {key!r}; fxlens follows the entry the key names", index)
 
 
@@ -112,26 +139,22 @@ def _namespace_of(place: Place, node: Node) -> str | None:
     return None
 
 
-def _dictionary(reader: Reader, place: Place, node: Node, depth: int) -> tuple[Place, Node]:
-    """The dict display ``node`` evaluates to (through names and module constants), with its place."""
+def _display(reader: Reader, place: Place, node: Node, depth: int) -> tuple[Place, Node] | None:
+    """The dict, list or tuple display ``node`` evaluates to (through names and module constants)."""
     if depth > MAX_DEPTH:
-        raise CannotResolve("the dict refers to itself", node)
-    if node.type == "dictionary":
+        raise CannotResolve("the collection refers to itself", node)
+    if node.type in DISPLAYS:
         return place, node
     if node.type in ("identifier", "attribute"):
         text = place.text(node)
         binding = find_binding(place.doc.syntax, text, node) if node.type == "identifier" else None
         if binding is not None and binding.form == "value":
-            return _dictionary(reader, place, binding.value, depth + 1)
+            return _display(reader, place, binding.value, depth + 1)
         qualified = place.qualify(text, node) if binding is None else None
         definition = reader.locate(qualified, place, depth) if qualified else None
         if definition is not None and definition.kind == "assign" and definition.node is not None:
-            return _dictionary(reader, definition.place, definition.node, depth + 1)
-    raise CannotResolve(
-        f"`{place.text(node)}` is not a dict written in this workspace; fxlens can look a builder up only "
-        'in a dict display such as {"resnet18": resnet18}',
-        node,
-    )
+            return _display(reader, definition.place, definition.node, depth + 1)
+    return None
 
 
 def _key(reader: Reader, place: Place, node: Node, what: str) -> Any:

@@ -23,7 +23,7 @@ from tree_sitter import Node
 
 from fxlens.workspace.arguments import TORCHVISION_POSITIONAL, constructor_arguments, required_parameters, shifted
 from fxlens.workspace.branches import runs
-from fxlens.workspace.callees import callee_of
+from fxlens.workspace.callees import callee_of, element
 from fxlens.workspace.callers import callers
 from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.callsites import PARAMETERS, call_arguments
@@ -127,6 +127,9 @@ class _Resolver:
         if kind == "attribute":
             return self._attribute(place, node, depth)
         if kind == "subscript":
+            selected = element(self.reader, place, node, depth)
+            if selected is not None:
+                return self._model(*selected, depth + 1)
             value, index = node.child_by_field_name("value"), node.child_by_field_name("subscript")
             if value is not None and index is not None and index.type == "integer":
                 model = _extendable(place, self._model(place, value, depth + 1), node)
