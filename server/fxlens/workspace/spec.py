@@ -14,19 +14,12 @@ from pathlib import Path
 from typing import Literal
 
 from fxlens.jsondata import from_json, to_json
-from fxlens.nodes import SourceLocation
+from fxlens.nodes import InputOrigin, SourceLocation
 from fxlens.workspace.callsite import Library, Range
 
 Builder = Literal["torchvision", "timm", "workspace"]
 
 DEFAULT_INPUT_SHAPE: tuple[int, ...] = (1, 3, 224, 224)
-
-
-# Where an example input comes from, in the order they are chosen: given to the library or the CLI,
-# shown in the file, configured in [tool.fxlens], the model's metadata (weights transforms, timm's
-# pretrained_cfg, a constructor's image_size) and its first layer (both found by the worker), else
-# the default. A default is never "config".
-InputOrigin = Literal["given", "file", "config", "metadata", "first-layer", "default"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +28,7 @@ class InputSpec:
 
     shapes: tuple[tuple[int, ...], ...] = (DEFAULT_INPUT_SHAPE,)
     dtype: str = "float32"
-    origin: InputOrigin = "default"
+    origin: InputOrigin = "default"  # the worker replaces a default by metadata or first-layer when it can
     location: SourceLocation | None = None  # where the file shows it, for origin == "file"
 
 
