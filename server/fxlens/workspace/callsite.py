@@ -57,7 +57,12 @@ class NodeQuery:
 
 @dataclass(frozen=True)
 class NodeArgument:
-    """The ``return_nodes`` / ``train_return_nodes`` / ``eval_return_nodes`` argument of a call."""
+    """The ``return_nodes`` / ``train_return_nodes`` / ``eval_return_nodes`` argument of a call.
+
+    The queries are read from the collection literal the value leads to: the value itself, or a
+    literal bound to a name (``fxlens.workspace.bindings``), possibly in another file; their
+    ranges are where the strings are written.
+    """
 
     kind: NodeArgKind
     form: Literal["list", "tuple", "set", "dict", "other"]  # "other": not a literal collection
