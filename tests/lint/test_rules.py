@@ -233,3 +233,8 @@ def test_fxl014_is_silent_when_fxlens_chose_the_input() -> None:
 
 def test_did_you_mean_prefers_names_of_the_same_stage(resnet: NodeTable) -> None:
     assert did_you_mean("layer1.0.relu2", resnet) == ["layer1.0.relu", "layer1.0.relu_1", "layer1.1.relu"]
+
+
+def test_an_empty_string_being_typed_is_not_a_mistake_yet(resnet: NodeTable) -> None:
+    assert lint('create_feature_extractor(m, return_nodes={"": "a", "fc": ""})', resnet)[1] == []
+    assert lint('create_feature_extractor(m, return_nodes=["", ""])', resnet)[1] == []

@@ -38,7 +38,7 @@ def duplicate_output_name(site: CallSite, argument: NodeArgument) -> Iterator[Fi
     seen: dict[str, NodeQuery] = {}
     for query in argument.queries:
         literal = query.output or (query.name if argument.form != "dict" else None)
-        if literal is None or not literal.terminated:
+        if literal is None or not literal.terminated or not literal.value:
             continue
         first = seen.setdefault(literal.value, query)
         if first is not query:

@@ -59,8 +59,9 @@ class Selected:
 
 
 def checked_queries(argument: NodeArgument) -> list[NodeQuery]:
-    """The queries the table rules judge: complete strings that are valid regular expressions."""
-    return [q for q in argument.queries if q.name.terminated and regex_error(q.name.value) is None]
+    """The queries the table rules judge: complete, non-empty strings that are valid regular
+    expressions (``""`` is a name being typed, not a mistake yet)."""
+    return [q for q in argument.queries if q.name.terminated and q.name.value and regex_error(q.name.value) is None]
 
 
 def presences(site: CallSite, argument: NodeArgument, table: NodeTable) -> Iterator[Presence]:

@@ -271,7 +271,7 @@ async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> t
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FIX_ALL]),
 )
 def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     session = ls.require_session()
@@ -283,6 +283,9 @@ def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.
     positions = ls.positions(doc)
     to_range = positions.range_to_client
     findings = diagnostics.configured(known[1], session.settings.rules)
+    only = params.context.only or []
+    if any(code_actions.FIX_ALL.startswith(kind) for kind in only if kind.startswith("source")):
+        return code_actions.fix_all(findings, uri, doc.version, to_range)
     return code_actions.quick_fixes(
         findings,
         positions.range_from_client(params.range),
@@ -290,6 +293,7 @@ def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.
         doc.version,
         to_range,
         lambda f: diagnostics.to_diagnostic(f, to_range),
+        doc.lines.lines,
     )
 
 
