@@ -21,6 +21,7 @@ TRUTH = json.loads((HERE / "truth.json").read_text())
 CALLS: dict[str, dict] = TRUTH["calls"]
 MODELS: dict[str, dict] = TRUTH["models"]
 REPORTED = ("error", "warning")
+MODEL_CODES = ("FXL011", "FXL012")  # about the model expression, which may sit above the call
 RENUMBERED = re.compile(r"_[0-9]+$")
 
 
@@ -91,13 +92,26 @@ def places(call_id: str) -> list[Place]:
     return found
 
 
+def model_region(call_id: str) -> Place:
+    """The lines after the previous marked call in the file, to the end of this call: where the
+    model expression of the call (a variable, a parameter, a factory call) is written."""
+    call = CALLS[call_id]
+    before = [c["end_line"] for c in CALLS.values() if c["file"] == call["file"] and c["end_line"] < call["line"]]
+    return Place(call["file"], max(before, default=0) + 1, call["end_line"])
+
+
 def findings_at(call_id: str, findings: list[dict]) -> list[dict]:
-    """The findings located at the call or in a literal feeding it; in a literal shared with calls on
-    other models, only those whose message names this call's model class."""
+    """The findings located at the call or in a literal feeding it (in a literal shared with calls on
+    other models, those whose message names this call's model class); for the model rules, also
+    those in the model's region."""
     cls = model_class(CALLS[call_id])
     chosen = []
     for finding in findings:
         file, row = os.path.normpath(finding["filename"]), finding["location"]["row"]
+        region = model_region(call_id)
+        if finding["code"] in MODEL_CODES and region.file == file and region.line <= row <= region.end_line:
+            chosen.append(finding)
+            continue
         for place in places(call_id):
             if place.file == file and place.line <= row <= place.end_line:
                 if not place.shared_with or (cls is not None and cls in finding["message"]):
