@@ -14,6 +14,7 @@ from fxlens.lint import Finding, lint_call_site
 from fxlens.state import ModelState
 from fxlens.suppressions import comments_of, suppressions, unsuppressed
 from fxlens.workspace.callsite import CallSite
+from fxlens.workspace.imported import with_imported_literals
 from fxlens.workspace.modules import Workspace, workspace_dependencies
 from fxlens.workspace.parse import ParsedDocument
 from fxlens.workspace.resolve import resolve_model
@@ -37,7 +38,9 @@ Tracer = Callable[[ResolvedCall], Awaitable[ModelState]]  # a resolved call -> i
 
 
 def resolve_call(doc: ParsedDocument, site: CallSite, workspace: Workspace) -> ResolvedCall:
-    """The model ``site`` names, statically (no code runs)."""
+    """The model ``site`` names, statically (no code runs), with node names imported from other
+    workspace modules read from there."""
+    site = with_imported_literals(doc, site, workspace)
     spec = resolve_model(doc, site, workspace)
     if isinstance(spec, ModelSpec) and spec.builder == "workspace":
         return ResolvedCall(site, spec, tuple(workspace_dependencies(spec, workspace)))

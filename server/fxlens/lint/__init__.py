@@ -51,7 +51,10 @@ def _table_findings(site: CallSite, argument: NodeArgument, table: NodeTable) ->
 
 def _placed(finding: Finding, site: CallSite, argument: NodeArgument) -> Finding:
     """A finding in a literal bound away from the call names the call it is about (one literal may
-    feed calls with different models); one in another file is shown on the call's argument."""
+    feed calls with different models); one in another file is shown on the call's argument. A value
+    a comprehension computes has no text of its own to fix."""
+    if finding.fixes and any(q.name.computed and q.name.range == finding.range for q in argument.queries):
+        finding = replace(finding, fixes=())
     if not argument.via:
         return finding
     if argument.literal_file:

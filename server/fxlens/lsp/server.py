@@ -223,7 +223,7 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
     if context is None or context.role != "node":
         return None
     session = ls.require_session()
-    call, state = await session.call_state(uri, context.call_site, 0.0)
+    call, state = await session.call_state(*session.call_of(uri, context), 0.0)
     if not isinstance(state, NodeTable) or not isinstance(call.spec, ModelSpec):
         return completion.not_ready(state, session.tracing_off)
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
@@ -251,7 +251,8 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
     positions, context = _context(ls, uri, params.position)
     if context is None or context.string is None or context.role != "node":
         return None
-    _, state = await ls.require_session().call_state(uri, context.call_site, HOVER_WAIT)
+    session = ls.require_session()
+    _, state = await session.call_state(*session.call_of(uri, context), HOVER_WAIT)
     text = hover_markdown(context.string.value, state) if isinstance(state, NodeTable) else None
     if text is None:
         return None
@@ -265,7 +266,8 @@ async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> t
     _, context = _context(ls, uri, params.position)
     if context is None or context.string is None:
         return None
-    _, state = await ls.require_session().call_state(uri, context.call_site, HOVER_WAIT)
+    session = ls.require_session()
+    _, state = await session.call_state(*session.call_of(uri, context), HOVER_WAIT)
     return definition.node_location(context.string.value, state) if isinstance(state, NodeTable) else None
 
 

@@ -23,6 +23,7 @@ from fxlens.state import ModelState
 from fxlens.worker.supervisor import Superseded, Supervisor
 from fxlens.workspace.callsite import CallSite, Position
 from fxlens.workspace.config import ConfigError, load_config
+from fxlens.workspace.imported import imported_uses
 from fxlens.workspace.launch import WorkerLaunch, worker_launch
 from fxlens.workspace.modules import Workspace, path_of
 from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context, parse_document
@@ -229,9 +230,22 @@ class Session:
     # -- models ----------------------------------------------------------------------------------
 
     def cursor(self, uri: str, position: Position) -> CursorContext | None:
-        """Where ``position`` is in the document's node arguments (None: not in one, or no document)."""
+        """Where ``position`` is in a node-argument literal of the document — read by its own calls
+        or by calls of other open documents that import it (None: in none, or no document)."""
         doc = self.documents.get(uri)
-        return cursor_context(doc, position) if doc is not None else None
+        if doc is None:
+            return None
+        found = cursor_context(doc, position)
+        if found is None:
+            readers = [other for other_uri, other in self.documents.items() if other_uri != uri]
+            found = cursor_context(doc, position, imported_uses(path_of(uri), readers, self.workspace))
+        return found
+
+    @staticmethod
+    def call_of(uri: str, context: CursorContext) -> tuple[str, CallSite]:
+        """The document and call the cursor's literal belongs to (the first that reads it)."""
+        use = context.uses[0] if context.uses else None
+        return (use.uri or uri) if use is not None else uri, context.call_site
 
     def known_state(self, call: ResolvedCall) -> ModelState:
         """What is known of the call's model now, without tracing."""
