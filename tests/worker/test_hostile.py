@@ -73,6 +73,11 @@ class Model(nn.Module):
     def forward(self, x):
         return self.fc(x)
 """,
+    "recursion_in_forward": """\
+class Model(nn.Module):
+    def forward(self, x):
+        return self.forward(x + 1)
+""",
     "sys_exit_during_import": """\
 class Model(nn.Module):
     sys.exit()
@@ -342,3 +347,15 @@ async def test_a_model_writing_on_fxlens_s_channel_gets_a_problem_and_a_new_work
     )
     await harness.next_request_succeeds()
     assert harness.supervisor.workers_started == workers + 1
+
+
+async def test_infinite_recursion_in_forward_is_a_trace_problem_at_the_recursive_call(harness: Harness):
+    problem = await harness.hostile("recursion_in_forward")
+    assert (problem.kind, problem.message) == (
+        "trace",
+        "RecursionError: maximum recursion depth exceeded while calling a Python object",
+    )
+    assert line_of(problem)[1:] == (10, "return self.forward(x + 1)")
+    assert problem.hint.startswith("endless recursion through `forward` (")
+    assert problem.details[-1].startswith("[previous line repeated ") and len(problem.details) == 2
+    await harness.next_request_succeeds()

@@ -19,7 +19,7 @@ from fxlens.worker.cache import TableCache
 from fxlens.worker.supervisor import Superseded
 from fxlens.workspace.modules import workspace_dependencies
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
-from worker_helpers import RESNET50, SupervisorFactory, Workspace, until_busy
+from worker_helpers import RESNET50, SupervisorFactory, Workspace, until, until_busy
 
 SMALL_INPUT = InputSpec(shapes=((1, 3, 32, 32),), origin="file")
 
@@ -204,6 +204,35 @@ async def test_an_edit_while_the_trace_is_queued_gets_the_traced_result(
         await first
     assert isinstance(await busy, NodeTable)
     assert supervisor.traces_run == 2
+
+
+@pytest.mark.asyncio
+async def test_a_slow_constructor_reports_its_phases_then_gives_the_table(
+    make_supervisor: SupervisorFactory, workspace: Workspace
+):
+    """Issue 17: a constructor that takes long (here 2 s of a 20 s timeout; 20 s of the default 30
+    s in the issue) is shown at work, then answered, not timed out. A request that joins the
+    running trace hears the phase it is in."""
+    supervisor = make_supervisor(timeout=20.0)
+    spec = slow_model(workspace, seconds=2)
+    first: list[str] = []
+    joined: list[str] = []
+    request = asyncio.ensure_future(supervisor.node_table(spec, progress=first.append))
+    await until(lambda: first == ["import", "build"], "the build phase")
+    tables = await asyncio.gather(request, supervisor.node_table(spec, progress=joined.append))
+    assert isinstance(tables[0], NodeTable) and tables[0] is tables[1]
+    assert tables[0].names("eval") == ["x", "fc"]
+    assert (first, joined) == (["import", "build", "trace"], ["build", "trace"])
+    assert supervisor.traces_run == 1
+
+
+@pytest.mark.asyncio
+async def test_a_failing_progress_display_does_not_fail_the_trace(make_supervisor: SupervisorFactory, net: ModelSpec):
+    def broken(phase: str) -> None:
+        raise RuntimeError("the display is broken")
+
+    table = await make_supervisor().node_table(net, progress=broken)
+    assert isinstance(table, NodeTable), table
 
 
 @pytest.mark.asyncio

@@ -42,13 +42,18 @@ class Workspace:
         )
 
 
-async def until_busy(supervisor: Supervisor) -> None:
-    """Wait until the worker runs a request (at most a minute: it may have to start first)."""
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait until ``condition()`` holds (at most a minute: a worker may have to start first)."""
     for _ in range(6000):
-        if supervisor.state == "busy":
+        if condition():
             return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"the worker never became busy (state {supervisor.state})")
+    raise AssertionError(f"{what} did not happen within a minute")
+
+
+async def until_busy(supervisor: Supervisor) -> None:
+    """Wait until the worker runs a request."""
+    await until(lambda: supervisor.state == "busy", f"the worker becoming busy (state {supervisor.state})")
 
 
 class Log(list[str]):

@@ -149,6 +149,8 @@ def _traced_table(
     except NodeTableError as error:
         if is_memory_error(error.__cause__):
             raise _Failed(problem_from_exception("memory", error.__cause__, is_user_file=is_user_file)) from error
+        if isinstance(error.__cause__, RecursionError):  # located at the user's recursive call
+            raise _Failed(problem_from_exception("trace", error.__cause__, is_user_file=is_user_file)) from error
         raise _Failed(error.problem) from error
     except USER_ERRORS as error:
         raise _Failed(problem_from_exception("trace", error, is_user_file=is_user_file)) from error

@@ -6,6 +6,7 @@ comes from the workspace), so a diagnostic points at the user's line, not at tor
 
 from __future__ import annotations
 
+import collections
 import sys
 import sysconfig
 import traceback
@@ -50,6 +51,13 @@ def problem_from_exception(
     location = None
     if isinstance(error, SyntaxError) and error.filename and error.lineno:
         location = SourceLocation(error.filename, error.lineno, (error.text or "").strip())
+    elif isinstance(error, RecursionError) and frames:
+        frame, calls = _most_repeated(frames)
+        location = SourceLocation(frame.filename, frame.lineno or 0, (frame.line or "").strip())
+        hint = hint or (
+            f"endless recursion through `{frame.name}` ({calls} nested calls at this line): "
+            "give the recursion a case that ends it"
+        )
     elif frames:
         frame = frames[-1]
         location = SourceLocation(frame.filename, frame.lineno or 0, (frame.line or "").strip())
@@ -61,8 +69,37 @@ def problem_from_exception(
         message=f"{context}: {summary}" if context else summary,
         location=location,
         hint=hint or _hint(kind, error),
-        details=tuple(f"{f.filename}:{f.lineno}: {(f.line or '').strip()}" for f in frames),
+        details=tuple(collapse_repeats([f"{f.filename}:{f.lineno}: {(f.line or '').strip()}" for f in frames])),
     )
+
+
+def _most_repeated(frames: list[traceback.FrameSummary]) -> tuple[traceback.FrameSummary, int]:
+    """The frame whose line recurs most often (the innermost of equals), and how often."""
+    counts = collections.Counter((f.filename, f.lineno) for f in frames)
+    frame = max(reversed(frames), key=lambda f: counts[f.filename, f.lineno])
+    return frame, counts[frame.filename, frame.lineno]
+
+
+def collapse_repeats(lines: list[str], longest_cycle: int = 4) -> list[str]:
+    """``lines`` with each run of a repeated block of one to ``longest_cycle`` lines (as recursion
+    leaves in a traceback) written once, then counted."""
+    collapsed: list[str] = []
+    i = 0
+    while i < len(lines):
+        for size in range(1, longest_cycle + 1):
+            block = lines[i : i + size]
+            repeats = 1
+            while lines[i + repeats * size : i + (repeats + 1) * size] == block:
+                repeats += 1
+            if repeats >= 3:
+                what = "line" if size == 1 else f"{size} lines"
+                collapsed += [*block, f"[previous {what} repeated {repeats - 1} more times]"]
+                i += size * repeats
+                break
+        else:
+            collapsed.append(lines[i])
+            i += 1
+    return collapsed
 
 
 def _summary(error: BaseException) -> str:

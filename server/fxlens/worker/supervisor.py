@@ -22,12 +22,12 @@ import contextlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
 
 from fxlens.nodes import NodeTable, Problem
 from fxlens.worker import protocol
 from fxlens.worker.cache import Result, TableCache, Versions, cache_key, default_cache_dir, normalize_path
 from fxlens.worker.exchange import WorkerLost, request_table
+from fxlens.worker.job import Job, Progress
 from fxlens.worker.lost import GiB, LostWorker, lost_worker_problem
 from fxlens.worker.process import Launcher, WorkerProcess
 from fxlens.worker.state import WorkerState, check_transition
@@ -44,18 +44,6 @@ _START_ERRORS = (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionEr
 
 class Superseded(Exception):
     """The request's document has a newer version; this request's answer was dropped."""
-
-
-@dataclass
-class _Job:
-    """One trace to run, shared by every identical request waiting for it."""
-
-    key: str
-    spec: ModelSpec
-    overlays: dict[str, str]
-    waiters: list[asyncio.Future[Result]] = field(default_factory=list)
-    task: asyncio.Task[Result] | None = None
-    started: bool = False
 
 
 class Supervisor:
@@ -93,7 +81,7 @@ class Supervisor:
         self._final: Problem | None = None  # why every request fails: cannot start, or stopped
         self._versions: Versions | None = None
         self._hello = asyncio.Event()  # set when versions are known or the start failed
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, Job] = {}
         self._documents: dict[str, tuple[int, list[asyncio.Future[Result]]]] = {}  # latest version's requests
         self._lock = asyncio.Lock()
         self._request_id = 0
@@ -135,6 +123,7 @@ class Supervisor:
         overlays: Mapping[str, str] | None = None,
         dependencies: Iterable[str] = (),
         document_key: DocumentKey | None = None,
+        progress: Progress | None = None,
     ) -> NodeTable | Problem:
         """The node table of ``spec``'s model, or the problem that prevents one.
 
@@ -142,7 +131,9 @@ class Supervisor:
         ``dependencies`` are the workspace files the model's module imports (see
         ``fxlens.workspace.modules.workspace_dependencies``). With ``document_key`` = (uri,
         version), a later request for a newer version of the same document supersedes this one:
-        it then raises ``Superseded``.
+        it then raises ``Superseded``. ``progress`` hears each phase of the trace (``"import"``,
+        ``"build"``, ``"trace"``; words for them in ``fxlens.worker.lost.PHASE_WORDS``), so a slow
+        model can be shown at work; a cached answer has none.
         """
         overlays = {normalize_path(p): text for p, text in (overlays or {}).items()}
         versions = await self.versions()
@@ -157,10 +148,10 @@ class Supervisor:
             self._supersede(document_key, waiter)
         job = self._jobs.get(key)
         if job is None:
-            job = self._jobs[key] = _Job(key, spec, overlays)
+            job = self._jobs[key] = Job(key, spec, overlays)
             job.task = asyncio.create_task(self._run(job))
             job.task.add_done_callback(lambda task, job=job: self._finish(job, task))
-        job.waiters.append(waiter)
+        job.join(waiter, progress)
         try:
             return await waiter
         except asyncio.CancelledError:
@@ -229,12 +220,12 @@ class Supervisor:
         """
         for job in list(self._jobs.values()):
             if waiter in job.waiters:
-                job.waiters.remove(waiter)
+                job.leave(waiter)
                 if not job.waiters and not job.started and job.task is not None:
                     del self._jobs[job.key]
                     job.task.cancel()
 
-    async def _run(self, job: _Job) -> Result:
+    async def _run(self, job: Job) -> Result:
         async with self._lock:
             job.started = True
             result = await self._trace(job)
@@ -242,7 +233,7 @@ class Supervisor:
             self.cache.put(job.key, result)
         return result
 
-    def _finish(self, job: _Job, task: asyncio.Task[Result]) -> None:
+    def _finish(self, job: Job, task: asyncio.Task[Result]) -> None:
         if self._jobs.get(job.key) is job:
             del self._jobs[job.key]
         for waiter in job.waiters:
@@ -257,7 +248,7 @@ class Supervisor:
 
     # one request ---------------------------------------------------------------------------
 
-    async def _trace(self, job: _Job, *, retry: bool = True) -> Result:
+    async def _trace(self, job: Job, *, retry: bool = True) -> Result:
         """One request to the worker; a lost worker becomes a ``Problem`` and a new worker.
 
         A worker found dead before it acknowledged the request (it died while idle) is replaced
@@ -277,7 +268,7 @@ class Supervisor:
         self._set_state(WorkerState.BUSY, job.spec.display_name)
         process.new_request()
         try:
-            result = await request_table(process, request, self.timeout, lambda phase: None)
+            result = await request_table(process, request, self.timeout, job.enter)
         except WorkerLost as lost:
             await self._lose(process, str(lost))
             if lost.phase == "start" and not lost.channel_error and retry:
@@ -288,7 +279,7 @@ class Supervisor:
         self._set_state(WorkerState.READY)
         return result
 
-    def _problem(self, process: WorkerProcess, job: _Job, lost: WorkerLost) -> Problem:
+    def _problem(self, process: WorkerProcess, job: Job, lost: WorkerLost) -> Problem:
         """The problem of a request whose worker was lost (and has ended), from its last output."""
         seen = LostWorker(process.recent_output(), process.returncode, lost.phase, lost.overdue, lost.channel_error)
         return lost_worker_problem(seen, job.spec, job.overlays, timeout=self.timeout, memory_limit=self.memory_limit)
