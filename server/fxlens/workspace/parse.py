@@ -10,6 +10,7 @@ LSP layer converts from UTF-16 at the edge).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,14 @@ from fxlens.workspace.syntax import Syntax
 from fxlens.workspace.text import LineIndex, TextChange, apply_changes
 
 PYTHON = Language(tree_sitter_python.language())
-_PARSER = Parser(PYTHON)
+_PARSERS = threading.local()  # a tree-sitter Parser is not thread-safe: one per thread that parses
+
+
+def _parser() -> Parser:
+    found = getattr(_PARSERS, "parser", None)
+    if found is None:
+        found = _PARSERS.parser = Parser(PYTHON)
+    return found
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,15 +81,15 @@ def parse_document(uri: str, text: str, version: int = 0) -> ParsedDocument:
 def _build(uri: str, text: str, version: int, edited: Tree | None, previous: ParsedDocument | None) -> ParsedDocument:
     lines = LineIndex(text)
     source = lines.source
-    tree = _PARSER.parse(source, edited) if edited is not None else _PARSER.parse(source)
+    tree = _parser().parse(source, edited) if edited is not None else _parser().parse(source)
     syntax = Syntax(tree, lines)
     if tree.root_node.has_error:
         fixed = repair(lines.lines, _error_windows(tree.root_node))
         if fixed is not None:
             repaired = LineIndex(fixed.text)
-            new = fixed.text.encode("utf-8")
+            new = repaired.source
             before = previous.syntax if previous is not None else None
-            fixed_tree = _reparse(before.tree, before.source, new) if before is not None else _PARSER.parse(new)
+            fixed_tree = _reparse(before.tree, before.source, new) if before is not None else _parser().parse(new)
             syntax = Syntax(fixed_tree, repaired, fixed)
     symbols = Symbols(syntax.tree, syntax.source)
     known = dict(zip(previous.site_keys, previous.call_sites, strict=True)) if previous is not None else None
@@ -101,7 +109,7 @@ def _build(uri: str, text: str, version: int, edited: Tree | None, previous: Par
 
 def _reparse(base: Tree, old: bytes, new: bytes) -> Tree:
     """Parse ``new``, reusing ``base`` (the tree of ``old``) for the unchanged prefix and suffix."""
-    return _PARSER.parse(new, _edited(base, old, new))
+    return _parser().parse(new, _edited(base, old, new))
 
 
 def _edited(base: Tree, old: bytes, new: bytes) -> Tree:

@@ -46,6 +46,7 @@ _STRING_BODY = {
 }
 _CLOSER = {"(": ")", "[": "]", "{": "}"}
 _ORIGIN = Position(0, 0)
+MAX_DEPTH = 1000  # open brackets a window may hold (Python's tokenizer accepts 200); deeper, it stays as typed
 _STATEMENT_PARENTS = frozenset({"module", "block"})
 _KEYWORD_OPERATORS = frozenset({"and", "or", "not", "in", "is", "if", "else", "lambda", "await"})
 
@@ -154,6 +155,10 @@ class _Scanner:
             elif kind in ("space", "comment", "continuation"):
                 continue
             elif kind == "open":
+                if len(self.stack) >= MAX_DEPTH:  # bounded memory: nothing Python parses is this deep
+                    self.inserted.clear()
+                    self.stack.clear()
+                    return
                 if not self.stack:
                     self.logical_indent = _indent(self.lines[start.line])
                 self._item()
@@ -249,18 +254,18 @@ class _Scanner:
         self.last_kind = "operand"
 
     def _close_innermost(self, count: int, at: Position) -> None:
-        text = ""
+        pieces = []
         for _ in range(count):
             bracket = self.stack.pop()
             if self.last_kind == "op":
-                text += "_"
+                pieces.append("_")
             if _needs_value(bracket):
-                text += ": _"
-            text += _CLOSER[bracket.char]
+                pieces.append(": _")
+            pieces.append(_CLOSER[bracket.char])
             self.last_kind = "operand"
             if self.stack:
                 self.stack[-1].item_nonempty = True
-        self.inserted.append(Insertion(at, text))
+        self.inserted.append(Insertion(at, "".join(pieces)))
 
 
 def _needs_value(bracket: _Bracket) -> bool:

@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate, chain
 
 from fxlens.workspace.callsite import Position, Range
@@ -19,6 +20,9 @@ from fxlens.workspace.callsite import Position, Range
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _BREAK = re.compile("\r\n|\r|\n")  # the line breaks of LSP and of Python's universal newlines
 _LONE_CR = re.compile("\r(?!\n)")
+_COMMENT_LINES = re.compile(rb"^(?:[ \t\f]*(?:\#[^\r\n]*)?\r?\n)+", re.MULTILINE)
+_COMMENT = re.compile(rb"\#[^\r\n]*")
+_COMMENT_RUN = 16  # comment lines in a run from which they are parsed as blank lines
 REPLACEMENT = "\ufffd"
 _CHUNK = 64  # code points between two known byte columns of a long line
 _LONG = 4 * _CHUNK  # a line this long (in code points) gets its columns indexed
@@ -65,6 +69,26 @@ class TextChange:
     range: Range | None = None
 
 
+def _blank_comment_runs(source: bytes) -> bytes:
+    """``source`` with the comments of every run of at least ``_COMMENT_RUN`` comment lines (blank lines
+    may come between) replaced by spaces of the same length.
+
+    tree-sitter-python's scanner reads such a run again for each line of it (a 1 MB file ending in
+    10,000 comment lines takes minutes); whitespace it reads once. Comment-only lines carry nothing
+    fxlens reads (a suppression comment silences findings on its own line, and these have none).
+    """
+    if b"#" not in source:
+        return source
+    runs = [run for run in _COMMENT_LINES.finditer(source) if run.group().count(b"#") >= _COMMENT_RUN]
+    if not runs:
+        return source
+    blanked = bytearray(source)
+    for run in runs:
+        for comment in _COMMENT.finditer(source, run.start(), run.end()):
+            blanked[comment.start() : comment.end()] = b" " * (comment.end() - comment.start())
+    return bytes(blanked)
+
+
 class LineIndex:
     """Line starts and column conversions for one immutable text (lines split as LSP splits them)."""
 
@@ -76,11 +100,12 @@ class LineIndex:
         self._byte_starts: list[int] | None = None
         self._long: dict[int, _Columns] = {}  # long non-ASCII lines seen so far
 
-    @property
+    @cached_property
     def source(self) -> bytes:
-        """The UTF-8 bytes tree-sitter parses: lone CRs read as LF (tree-sitter's rows are then these
-        lines, as for Python's universal newlines) and lone surrogates as U+FFFD; offsets stay put."""
-        return _LONE_CR.sub("\n", self._readable).encode("utf-8")
+        """The UTF-8 bytes tree-sitter parses, as long as the text's: lone CRs read as LF (tree-sitter's
+        rows are then these lines, as for Python's universal newlines), lone surrogates as U+FFFD, and
+        the comments of long runs of comment lines as spaces (see ``_blank_comment_runs``)."""
+        return _blank_comment_runs(_LONE_CR.sub("\n", self._readable).encode("utf-8"))
 
     @property
     def byte_starts(self) -> list[int]:
