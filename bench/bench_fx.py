@@ -3,6 +3,7 @@
     python bench/bench_fx.py            # both parts
     python bench/bench_fx.py names      # get_graph_node_names timing only
     python bench/bench_fx.py table      # node table (meta) vs the torchvision way, time and peak RSS
+    python bench/bench_fx.py shapes     # node table when shapes fail or need fake tensors / a real run
 
 Each "table" measurement runs in a fresh subprocess so that peak RSS (ru_maxrss) belongs to it alone.
 """
@@ -90,6 +91,60 @@ def bench_table() -> None:
         print(f"{'':<10}{'speed-up':<13}{results['torchvision']['seconds'] / results['fxlens']['seconds']:>8.1f}x")
 
 
+def _shape_cases() -> list[tuple[str, object, list, dict]]:
+    """(label, model, example inputs or None, tracer kwargs) for the shape paths."""
+    import torch
+    import torchvision
+    from fxlens.fx import build_model
+    from torch import nn
+
+    class Gate(nn.Module):
+        def forward(self, x):
+            return x * 2 if x.sum() > 0 else x
+
+    class Gated(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.gate = nn.Conv2d(3, 16, 3), Gate()
+
+        def forward(self, x):
+            return self.gate(self.conv(x)).mean()
+
+    class CpuArange(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Linear(64, 64)
+
+        def forward(self, x):
+            return self.proj(x) + torch.arange(64.0)
+
+    inception = build_model(torchvision.models.inception_v3, weights=None, init_weights=False).model
+    return [
+        ("inception_v3 @299 (meta, all shapes)", inception, [(1, 3, 299, 299)], {}),
+        ("inception_v3 @224 (meta, aux fails)", inception, None, {}),
+        ("resnet50 @224 (meta)", build_model(torchvision.models.resnet50, weights=None).model, None, {}),
+        ("cpu arange (fake fallback)", build_model(CpuArange).model, [(8, 64)], {}),
+        ("leaf with if (real fallback)", build_model(Gated).model, [(8, 3, 64, 64)], {"leaf_modules": [Gate]}),
+    ]
+
+
+def bench_shapes() -> None:
+    from fxlens.fx import node_table
+
+    print(f"node_table (train + eval traces and shapes), CPU time (process_time), median of {REPEATS}")
+    print(f"{'case':<40}{'time':>10}  paths")
+    for label, model, inputs, tracer_kwargs in _shape_cases():
+        table = node_table(model, inputs, tracer_kwargs=tracer_kwargs)  # warm-up
+        runs = []
+        for _ in range(REPEATS):
+            start = time.process_time()
+            node_table(model, inputs, tracer_kwargs=tracer_kwargs)
+            runs.append(time.process_time() - start)
+        paths = ", ".join(f"{mode} {path}" for mode, path in table.shape_paths)
+        failed = f"; {sum(f.missing for f in table.shape_failures)} rows without shape" if table.shape_failures else ""
+        print(f"{label:<40}{statistics.median(runs) * 1000:>8.1f}ms  {paths}{failed}")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_child"]:
         print(json.dumps(_table_child(sys.argv[2], sys.argv[3])))
@@ -99,3 +154,5 @@ if __name__ == "__main__":
             bench_names()
         if part in ("table", "all"):
             bench_table()
+        if part in ("shapes", "all"):
+            bench_shapes()

@@ -145,3 +145,19 @@ def test_shape_failures_survive_the_json_round_trip() -> None:
     table = node_table(build_model(MnistNet).model)
     assert NodeTable.from_json(table.to_json()) == table
     assert table.to_json()["shape_failures"][0]["node"] == "conv1"
+
+
+def test_hover_and_the_nodes_listing_say_why_a_shape_is_unavailable() -> None:
+    from fxlens.lsp.describe import detail, hover_markdown
+    from fxlens.render import as_text
+
+    table = node_table(build_model(MnistNet).model)
+    hover = hover_markdown("fc1", table)
+    assert "| eval | shape unavailable |" in hover
+    assert "eval: shape unavailable: computing the output of `conv1` (Conv2d(1, 32" in hover
+    assert "`test_shape_failures.py:" in hover and "input: 1×3×224×224 (default)" in hover
+    assert "(config)" not in hover
+    assert detail(table.find("eval", "fc1")) == "call_module Linear · shape unavailable"
+    listing = as_text(table)
+    assert "eval mode, 8 nodes: shape unavailable: computing the output of `conv1`" in listing
+    assert listing.splitlines()[1].split()[:5] == ["x", "placeholder", "input", "1×3×224×224", "1×3×224×224"]
