@@ -1,8 +1,9 @@
 """``fxlens check``: lint the files, print the findings; ``--fix`` and ``--diff`` apply the safe fixes.
 
 One worker traces the models of every file (unless ``--no-trace``); a file fxlens itself fails on
-is said on stderr and the others are still checked. Exit codes: 0 clean, 1 findings, 2 usage or
-internal error.
+is said on stderr and the others are still checked. A notebook is checked as its code cells (one
+virtual script, definitions-only in the worker); its findings name their cell, and its fixes change
+only cell sources. Exit codes: 0 clean, 1 findings, 2 usage or internal error (an unreadable notebook).
 """
 
 from __future__ import annotations
@@ -13,23 +14,42 @@ import difflib
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from fxlens.cli.files import display, python_files
+from fxlens.cli.files import display, is_notebook, python_files
 from fxlens.cli.output import Reported, format_findings
 from fxlens.cli.targets import project_root
 from fxlens.edits import apply_edits, safe_fixes
-from fxlens.lint import RULES, Finding
+from fxlens.lint import RULES, Finding, Fix
+from fxlens.lint.findings import TextEdit
 from fxlens.pipeline import ResolvedCall, Tracer, check_document
 from fxlens.state import ModelState
 from fxlens.worker.supervisor import Supervisor
 from fxlens.workspace.launch import worker_launch
-from fxlens.workspace.modules import Workspace
+from fxlens.workspace.modules import Workspace, path_of
+from fxlens.workspace.notebook import (
+    Cell,
+    NotebookError,
+    NotebookFile,
+    VirtualScript,
+    read_notebook,
+    virtual_script,
+    write_sources,
+)
 from fxlens.workspace.parse import parse_document
 
 MARKERS = ("create_feature_extractor", "get_graph_node_names")
 FIX_ROUNDS = 5  # a fix can reveal another (a renamed node now overlaps): re-check up to this often
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to check: its path and text; for a notebook, its cells as read (``text`` is their virtual script)."""
+
+    path: str
+    text: str
+    notebook: NotebookFile | None = None
 
 
 @dataclass
@@ -46,7 +66,9 @@ def run_check(args: argparse.Namespace) -> int:
     files = list(python_files(args.paths))
     root = project_root(Path(os.path.commonpath([os.path.abspath(p) for p in args.paths])))
     workspace = Workspace(root)
-    outcome = asyncio.run(_check_all(list(_sources(files)), workspace, args))
+    sources, unreadable = _sources(files)
+    outcome = asyncio.run(_check_all(sources, workspace, args))
+    outcome.failed += unreadable
     for path, text in outcome.rewrites:
         Path(path).write_text(text, encoding="utf-8")
     if outcome.diffs:
@@ -75,28 +97,38 @@ def _not_run(args: argparse.Namespace) -> str:
     )
 
 
-def _sources(files: Iterable[str]) -> list[tuple[str, str]]:
-    """``(path, text)`` of each readable file that calls a function fxlens checks."""
-    found = []
+def _sources(files: Iterable[str]) -> tuple[list[Source], int]:
+    """Each readable file that calls a function fxlens checks, and how many notebooks could not be read."""
+    found, unreadable = [], 0
     for path in files:
         try:
             text = Path(path).read_text(encoding="utf-8")
+            notebook = read_notebook(text) if is_notebook(path) else None
         except (OSError, UnicodeDecodeError) as error:
             print(f"{display(path)}:1:1: cannot read the file: {error}", file=sys.stderr)
             continue
-        if any(marker in text for marker in MARKERS):
-            found.append((path, text))
-    return found
+        except NotebookError as error:
+            print(f"{display(path)}:1:1: {error}", file=sys.stderr)
+            unreadable += 1
+            continue
+        source = Source(path, text) if notebook is None else Source(path, notebook.script.text, notebook)
+        if any(marker in source.text for marker in MARKERS):
+            found.append(source)
+    return found, unreadable
 
 
-async def _check_all(sources: Sequence[tuple[str, str]], workspace: Workspace, args: argparse.Namespace) -> Outcome:
+async def _check_all(sources: Sequence[Source], workspace: Workspace, args: argparse.Namespace) -> Outcome:
     supervisor = None if args.no_trace else _supervisor(args, workspace)
-    trace = _tracer(supervisor) if supervisor is not None else None
+    trace = _tracer(supervisor, workspace) if supervisor is not None else None
     outcome = Outcome()
     try:
-        for path, text in sources:
+        for source in sources:
+            path = source.path
             try:
-                await _check_one(path, text, workspace, trace, args, outcome)
+                if source.notebook is None:
+                    await _check_one(path, source.text, workspace, trace, args, outcome)
+                else:
+                    await _check_notebook(path, source.notebook, workspace, trace, args, outcome)
             except Exception as error:  # noqa: BLE001 - one file fxlens cannot analyse must not stop the others
                 outcome.failed += 1
                 print(f"{display(path)}:1:1: fxlens failed on this file (a bug; please report it): {error!r}",
@@ -122,7 +154,7 @@ async def _check_one(
         outcome.fixed += len(fixes)
     else:
         findings = _selected(await check_document(parse_document(path, fixed_text), workspace, trace), args)
-    outcome.reported += [(path, f) for f in findings]
+    outcome.reported += [Reported(path, f) for f in findings]
     if fixed_text != text:
         if args.diff:
             name = display(path)
@@ -132,6 +164,76 @@ async def _check_one(
             outcome.diffs.append("".join(lines))
         else:
             outcome.rewrites.append((path, fixed_text))
+
+
+async def _check_notebook(
+    path: str,
+    notebook: NotebookFile,
+    workspace: Workspace,
+    trace: Tracer | None,
+    args: argparse.Namespace,
+    outcome: Outcome,
+) -> None:
+    """Lint a notebook's code cells as one script; with ``--fix``/``--diff`` apply its safe fixes to the
+    cell sources (a fix reaching across cells is left out) until none is left."""
+    fixing = args.fix or args.diff
+    cells = notebook.cells
+    for round_ in range(FIX_ROUNDS + 1 if fixing else 1):
+        script = virtual_script(cells)
+        workspace.overlays[path_of(path)] = script.text  # the worker imports the notebook as this script
+        findings = _selected(await check_document(parse_document(path, script.text), workspace, trace), args)
+        fixes = [fix for fix in safe_fixes(findings) if _in_one_cell(fix, script)] if fixing else []
+        if not fixes or round_ == FIX_ROUNDS:
+            break
+        cells = _fixed_cells(cells, script, [edit for fix in fixes for edit in fix.edits])
+        outcome.fixed += len(fixes)
+    outcome.reported += [_in_cell(path, f, script) for f in findings]
+    changed = {i: cell.source for i, (cell, old) in enumerate(zip(cells, notebook.cells, strict=True)) if cell != old}
+    if not changed:
+        return
+    if args.diff:
+        name = display(path)
+        for index, source in changed.items():
+            old = notebook.cells[index].source.splitlines(keepends=True)
+            cell = f"{name}:cell {index + 1}"
+            outcome.diffs.append("".join(difflib.unified_diff(old, source.splitlines(keepends=True), cell, cell)))
+    else:
+        outcome.rewrites.append((path, write_sources(notebook, changed)))
+
+
+def _in_one_cell(fix: Fix, script: VirtualScript) -> bool:
+    spans = [(script.span_at(e.range.start.line), script.span_at(e.range.end.line)) for e in fix.edits]
+    return all(start is not None and start == end for start, end in spans)
+
+
+def _fixed_cells(cells: tuple[Cell, ...], script: VirtualScript, edits: Sequence[TextEdit]) -> tuple[Cell, ...]:
+    """The cells with ``edits`` (virtual-script positions, each inside one cell) applied to their sources."""
+    by_cell: dict[int, list[TextEdit]] = {}
+    for edit in edits:
+        mapped = script.range_to_cell(edit.range)
+        if mapped is not None:
+            by_cell.setdefault(mapped[0].index, []).append(TextEdit(mapped[1], edit.new_text))
+    return tuple(
+        replace(cell, source=apply_edits(cell.source, by_cell[i])) if i in by_cell else cell
+        for i, cell in enumerate(cells)
+    )
+
+
+def _in_cell(path: str, finding: Finding, script: VirtualScript) -> Reported:
+    """A notebook finding as reported: positions in its cell, and the cell's number (from 1)."""
+    mapped = script.range_to_cell(finding.range)
+    if mapped is None:
+        return Reported(path, finding)
+    span, where = mapped
+
+    def moved(edit: TextEdit) -> TextEdit:
+        found = script.range_to_cell(edit.range)
+        return TextEdit(found[1], edit.new_text) if found is not None and found[0] == span else edit
+
+    fixes = tuple(
+        replace(fix, edits=tuple(map(moved, fix.edits))) for fix in finding.fixes if _in_one_cell(fix, script)
+    )
+    return Reported(path, replace(finding, range=where, fixes=fixes), span.index + 1)
 
 
 def _selected(findings: Sequence[Finding], args: argparse.Namespace) -> list[Finding]:
@@ -149,8 +251,11 @@ def _supervisor(args: argparse.Namespace, workspace: Workspace) -> Supervisor:
     return Supervisor(launch.interpreter, timeout=launch.timeout, log=lambda line: None)
 
 
-def _tracer(supervisor: Supervisor) -> Tracer:
+def _tracer(supervisor: Supervisor, workspace: Workspace) -> Tracer:
+    """Traces in the worker; notebooks are given as overlays (their virtual scripts), files read from disk."""
+
     async def trace(call: ResolvedCall) -> ModelState:
-        return await supervisor.node_table(call.spec, dependencies=list(call.dependencies))
+        overlays = dict(workspace.overlays)
+        return await supervisor.node_table(call.spec, overlays=overlays, dependencies=list(call.dependencies))
 
     return trace

@@ -1,4 +1,5 @@
-"""Which files ``fxlens check`` reads: the ``.py`` files named or found in folders, ``.gitignore`` honoured."""
+"""Which files ``fxlens check`` reads: the ``.py`` and ``.ipynb`` files named or found in folders, ``.gitignore``
+honoured."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Iterator
 
+SOURCE_SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "build", "dist", ".tox"}
 
 
@@ -14,7 +16,8 @@ class MissingPath(ValueError):
 
 
 def python_files(paths: Iterable[str]) -> Iterator[str]:
-    """The ``.py`` files named or found under ``paths``, in order, honouring ``.gitignore``."""
+    """The files named, and the ``.py`` and ``.ipynb`` files found under ``paths``, in order, honouring
+    ``.gitignore``."""
     for path in paths:
         if os.path.isfile(path):
             yield path
@@ -22,6 +25,11 @@ def python_files(paths: Iterable[str]) -> Iterator[str]:
             yield from sorted(_git_files(path) or _walk(path))
         else:
             raise MissingPath(f"{path}: no such file or directory")
+
+
+def is_notebook(path: str) -> bool:
+    """Whether ``path`` names a Jupyter notebook (read as its code cells)."""
+    return path.endswith(".ipynb")
 
 
 def display(path: str) -> str:
@@ -33,8 +41,9 @@ def display(path: str) -> str:
 def _git_files(folder: str) -> list[str] | None:
     """Files git would track under ``folder`` (tracked or untracked, not ignored); None outside git."""
     try:
+        patterns = [f"*{suffix}" for suffix in SOURCE_SUFFIXES]
         out = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.py"],
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *patterns],
             cwd=folder, capture_output=True, check=True,
         )  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
@@ -47,5 +56,5 @@ def _walk(folder: str) -> list[str]:
     found = []
     for directory, subdirs, files in os.walk(folder):
         subdirs[:] = [d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith(".")]
-        found += [os.path.join(directory, f) for f in files if f.endswith(".py")]
+        found += [os.path.join(directory, f) for f in files if f.endswith(SOURCE_SUFFIXES)]
     return found

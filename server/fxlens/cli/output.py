@@ -1,20 +1,35 @@
 """``fxlens check``'s output formats: text (as ruff prints), JSON (ruff's fields), GitHub annotations, SARIF.
 
-Every format counts lines and columns from 1, in code points, fix edits included.
+Every format counts lines and columns from 1, in code points, fix edits included. A notebook's
+findings are placed in their cell, as ruff places them: ``nb.ipynb:cell 3:2:10:`` in text, a
+``"cell"`` field in JSON (null for a ``.py`` file), ``cell 3:`` before the GitHub message and a
+``cell`` property in SARIF.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import fxlens
 from fxlens.cli.files import display
 from fxlens.lint import RULES, Finding, Fix
 from fxlens.workspace.callsite import Position
 
-Reported = tuple[str, Finding]  # (path, finding)
+
+class Reported(NamedTuple):
+    """A finding of one file; for a notebook, positions are in cell ``cell`` (counted from 1 over all cells)."""
+
+    path: str
+    finding: Finding
+    cell: int | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the finding is, as text: ``path:`` or ``path:cell N:``."""
+        return f"{display(self.path)}:" if self.cell is None else f"{display(self.path)}:cell {self.cell}:"
+
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
@@ -23,14 +38,15 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice"
 def format_findings(reported: Sequence[Reported], output_format: str, not_run: str = "") -> str:
     """The findings in ``output_format``; ``not_run`` says which rules did not run and why (text)."""
     if output_format == "json":
-        return json.dumps([_json(path, f) for path, f in reported], indent=2, ensure_ascii=False)
+        return json.dumps([_json(r) for r in reported], indent=2, ensure_ascii=False)
     if output_format == "sarif":
         return json.dumps(sarif(reported), indent=2, ensure_ascii=False)
     if output_format == "github":
-        return "\n".join(_github(path, f) for path, f in reported)
+        return "\n".join(_github(r) for r in reported)
     lines = [
-        f"{display(path)}:{f.range.start.line + 1}:{f.range.start.column + 1}: {f.code} {f.message}"
-        for path, f in reported
+        f"{r.place}{r.finding.range.start.line + 1}:{r.finding.range.start.column + 1}: {r.finding.code} "
+        f"{r.finding.message}"
+        for r in reported
     ]
     count = len(reported)
     lines.append(f"Found {count} problem{'s' * (count != 1)}." if reported else "All checks passed!")
@@ -54,9 +70,11 @@ def _fix_json(fix: Fix) -> dict[str, Any]:
     }
 
 
-def _json(path: str, f: Finding) -> dict[str, Any]:
+def _json(reported: Reported) -> dict[str, Any]:
+    f = reported.finding
     return {
-        "filename": path,
+        "filename": reported.path,
+        "cell": reported.cell,
         "code": f.code,
         "name": f.name,
         "severity": f.severity,
@@ -67,13 +85,15 @@ def _json(path: str, f: Finding) -> dict[str, Any]:
     }
 
 
-def _github(path: str, f: Finding) -> str:
+def _github(reported: Reported) -> str:
+    path, f = reported.path, reported.finding
+    cell = "" if reported.cell is None else f"cell {reported.cell}: "
     level = _GITHUB_LEVEL[f.severity]
     start, end = f.range.start, f.range.end
     where = (
         f"file={path},line={start.line + 1},col={start.column + 1},endLine={end.line + 1},endColumn={end.column + 1}"
     )
-    return f"::{level} title=fxlens ({f.code}),{where}::{f.code} {_escape(f.message)}"
+    return f"::{level} title=fxlens ({f.code}),{where}::{cell}{f.code} {_escape(f.message)}"
 
 
 def _escape(message: str) -> str:
@@ -102,7 +122,7 @@ def sarif(reported: Sequence[Reported]) -> dict[str, Any]:
         for r in RULES.values()
     ]
     results = []
-    for path, f in reported:
+    for path, f, cell in reported:
         artifact = {"uri": display(path).replace("\\", "/")}
         result: dict[str, Any] = {
             "ruleId": f.code,
@@ -113,6 +133,8 @@ def sarif(reported: Sequence[Reported]) -> dict[str, Any]:
                 {"physicalLocation": {"artifactLocation": artifact, "region": _region(f.range.start, f.range.end)}}
             ],
         }
+        if cell is not None:
+            result["properties"] = {"cell": cell}
         if f.fixes:
             result["fixes"] = [
                 {

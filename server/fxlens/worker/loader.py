@@ -195,7 +195,9 @@ class WorkspaceImporter(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None):
         found = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if found is None or not found.has_location or not (found.origin or "").endswith(".py"):
+        if found is None:
+            return self._notebook_spec(fullname, path)
+        if not found.has_location or not (found.origin or "").endswith(".py"):
             return found
         if not self.owns(found.origin):
             return found
@@ -207,6 +209,18 @@ class WorkspaceImporter(importlib.abc.MetaPathFinder):
             loader=_WorkspaceLoader(fullname, origin, self),
             submodule_search_locations=found.submodule_search_locations,
         )
+
+    def _notebook_spec(self, fullname: str, path: Sequence[str] | None):
+        """A notebook of the workspace given as an overlay (its code cells as one virtual script) is the
+        module named by its stem, so a model defined in a cell can be built: definitions-only, as a script."""
+        name = fullname.rpartition(".")[2]
+        for folder in path if path is not None else sys.path:
+            candidate = str((Path(folder) / f"{name}.ipynb").resolve())
+            if candidate in self.overlays and self.owns(candidate):
+                self._loaded.append(fullname)
+                loader = _WorkspaceLoader(fullname, candidate, self)
+                return importlib.util.spec_from_file_location(fullname, candidate, loader=loader)
+        return None
 
     def __enter__(self) -> WorkspaceImporter:
         linecache.checkcache()  # files edited on disk since an earlier request: forget their old lines
