@@ -53,7 +53,8 @@ export interface LifecycleHost<C extends ServerClient> {
 
 interface Running<C> {
   readonly client: C;
-  readonly target: Target;
+  /** Replaced when new settings are sent to the running server. */
+  target: Target;
   readonly subscriptions: Subscription[];
 }
 
@@ -102,7 +103,7 @@ export class ServerLifecycle<C extends ServerClient> {
       return;
     }
     if (plan === "notify" && this.current !== undefined) {
-      this.current = { ...this.current, target };
+      this.current.target = target;
       this.host.log.info(`Settings changed: ${JSON.stringify(target.launch.options)}`);
       await this.current.client.sendSettings(target.launch.options);
       return;
@@ -117,39 +118,26 @@ export class ServerLifecycle<C extends ServerClient> {
     const from = target.bundleLibs === undefined ? "its own fxlens" : `the bundled fxlens (${target.bundleLibs})`;
     this.host.log.info(`Starting the server with ${interpreter.command} (${interpreter.source}) and ${from}; options ${JSON.stringify(launch.options)}`);
     const problem = await this.host.preflight(target);
-    if (problem !== undefined) {
-      (problem.fatal ? this.host.log.error : this.host.log.warn).call(this.host.log, problem.message);
+    if (problem?.fatal) {
+      this.host.log.error(problem.message);
       this.host.report(problem);
-      if (problem.fatal) {
-        this.host.showStatus({ kind: "stopped", reason: problem.message });
-        return;
-      }
+      this.host.showStatus({ kind: "stopped", reason: problem.message });
+      return;
     }
-    const client = this.host.createClient(target);
-    const running: Running<C> = { client, target, subscriptions: [] };
+    if (problem !== undefined) {
+      this.host.log.warn(problem.message);
+      this.host.report(problem);
+    }
+    const running: Running<C> = { client: this.host.createClient(target), target, subscriptions: [] };
     const shown = {
       interpreter: interpreter.command,
       executeCode: launch.options.executeCode,
       ...(problem === undefined ? {} : { limitation: problem.message }),
     };
-    running.subscriptions.push(
-      client.onNotification(STATUS_NOTIFICATION, (params) => {
-        const status = parseStatus(params);
-        if (status === undefined) {
-          this.host.log.warn(`Ignored a malformed ${STATUS_NOTIFICATION} notification: ${JSON.stringify(params)}`);
-        } else {
-          this.host.showStatus({ kind: "running", status, ...shown });
-        }
-      }),
-      client.onDidStop(() => {
-        if (this.current === running) {
-          this.host.showStatus({ kind: "stopped", reason: "the server stopped; see the fxlens output for its log" });
-        }
-      }),
-    );
+    this.subscribe(running, shown);
     this.current = running;
     try {
-      await client.start();
+      await running.client.start();
     } catch (error) {
       this.host.log.error(`The server failed to start: ${String(error)}`);
       this.host.showStatus({ kind: "stopped", reason: `the server failed to start: ${String(error)}` });
@@ -158,6 +146,25 @@ export class ServerLifecycle<C extends ServerClient> {
     }
     this.host.showStatus({ kind: "running", status: { state: "idle", message: "ready" }, ...shown });
     this.host.started(target);
+  }
+
+  /** Show the server's status notifications and its stopping, while `running` is the current server. */
+  private subscribe(running: Running<C>, shown: Omit<Extract<ClientState, { kind: "running" }>, "kind" | "status">): void {
+    running.subscriptions.push(
+      running.client.onNotification(STATUS_NOTIFICATION, (params) => {
+        const status = parseStatus(params);
+        if (status === undefined) {
+          this.host.log.warn(`Ignored a malformed ${STATUS_NOTIFICATION} notification: ${JSON.stringify(params)}`);
+        } else {
+          this.host.showStatus({ kind: "running", status, ...shown });
+        }
+      }),
+      running.client.onDidStop(() => {
+        if (this.current === running) {
+          this.host.showStatus({ kind: "stopped", reason: "the server stopped; see the fxlens output for its log" });
+        }
+      }),
+    );
   }
 
   private async stop(): Promise<void> {

@@ -215,6 +215,16 @@ describe("ServerLifecycle", () => {
     assert.equal(host.clients[0].sentSettings.length, 1, "unchanged settings are not sent again");
   });
 
+  it("still shows the server stopping after new settings were sent to it", async () => {
+    const host = new FakeHost();
+    const lifecycle = new ServerLifecycle(host);
+    await lifecycle.reload();
+    host.values = { inlayHints: true };
+    await lifecycle.reload();
+    host.clients[0].crash();
+    assert.equal(host.last?.kind, "stopped");
+  });
+
   it("restarts for another interpreter", async () => {
     const host = new FakeHost();
     const lifecycle = new ServerLifecycle(host);
