@@ -20,7 +20,7 @@ from torch import nn
 
 from fxlens.fx import NodeTableError, build_model, node_table
 from fxlens.fx.inputs import wanted_input
-from fxlens.nodes import InputInfo, NodeTable, Problem
+from fxlens.nodes import ORIGIN_LABELS, InputInfo, NodeTable, Problem
 from fxlens.worker.errors import is_library_file, is_memory_error, problem_from_exception
 from fxlens.worker.loader import WorkspaceImporter
 from fxlens.workspace.spec import ModelSpec, TracerSettings, script_folder
@@ -85,8 +85,9 @@ def _build_table(
     if example.origin == "first-layer" and table.shape_failures:
         table, example = _common_size(model, table, example, spec.example_input.dtype, (tracer_kwargs, concrete_args))
     notes = [built.note, WEIGHTS_NOTE if spec.weights_requested else ""]
-    if example.origin == "default":
-        notes.append(f"no example input in the file or configuration: shapes assume {_dims(example.shapes)}")
+    if not example.user_given:
+        asked = "" if example.origin == "default" else f", which the {ORIGIN_LABELS[example.origin]} asks for"
+        notes.append(f"no example input in the file or configuration: shapes assume {_dims(example.shapes)}{asked}")
     notes += [
         f"{path} was loaded definitions-only: its other top-level statements did not run" for path in importer.scripts
     ]
