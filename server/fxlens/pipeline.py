@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from fxlens.lint import Finding, lint_call_site
+from fxlens.lint import Finding, Scope, lint_call_site, rules_of
 from fxlens.state import ModelState
 from fxlens.suppressions import comments_of, suppressions, unsuppressed
 from fxlens.workspace.callsite import CallSite
@@ -50,6 +50,17 @@ def resolve_call(doc: ParsedDocument, site: CallSite, workspace: Workspace) -> R
 def resolve_calls(doc: ParsedDocument, workspace: Workspace) -> list[ResolvedCall]:
     """Every recognised call of the document with its model, in source order."""
     return [resolve_call(doc, site, workspace) for site in doc.call_sites]
+
+
+MAX_FILE_SIZE = 5_000_000  # characters; a larger file is not analysed (FXL015)
+
+
+def not_analysed(text: str, limit: int = MAX_FILE_SIZE) -> list[Finding]:
+    """The one finding of a file too large to analyse (empty: analyse it)."""
+    findings: list[Finding] = []
+    for registered in rules_of(Scope.DOCUMENT):
+        findings += registered.check(len(text), limit)
+    return findings
 
 
 def initial_state(call: ResolvedCall) -> ModelState:

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fxlens.lint import call_rules, model_rules, presence_rules, selection_rules  # noqa: F401 - they register
+from fxlens.lint import (  # noqa: F401 - they register their rules
+    call_rules,
+    document_rules,
+    model_rules,
+    presence_rules,
+    selection_rules,
+)
 from fxlens.lint.findings import Finding, Fix, Severity, TextEdit
 from fxlens.lint.registry import RULES, Rule, Scope, code_range, rules_of
 from fxlens.lint.suggest import did_you_mean
@@ -83,9 +89,11 @@ __all__ = [
     "Fix",
     "ModelState",
     "Rule",
+    "Scope",
     "Severity",
     "TextEdit",
     "code_range",
     "did_you_mean",
     "lint_call_site",
+    "rules_of",
 ]

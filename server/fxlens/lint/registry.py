@@ -18,6 +18,7 @@ from fxlens.workspace.callsite import Range
 
 
 class Scope(enum.Enum):
+    DOCUMENT = "document"  # check(size, limit): the document as a whole, before any parsing
     CALL = "call"  # check(site): the call's arguments together, no model needed
     ARGUMENT = "argument"  # check(site, argument): one node argument's literal, no model needed
     MODEL = "model"  # check(site, state): the model's state itself

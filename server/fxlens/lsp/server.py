@@ -20,9 +20,8 @@ from pygls.lsp.server import LanguageServer
 import fxlens
 from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints, show_nodes
 from fxlens.lsp.capabilities import client_capability
-from fxlens.lsp.changes import text_changes
 from fxlens.lsp.describe import as_markup, hover_markdown
-from fxlens.lsp.positions import Positions
+from fxlens.lsp.positions import Positions, client_changes
 from fxlens.lsp.protocol import FxlensProtocol
 from fxlens.lsp.reporting import CLIENT_ANSWER_WAIT, ClientReporter
 from fxlens.lsp.session import Session
@@ -183,10 +182,10 @@ def did_open(ls: FxlensServer, params: types.DidOpenTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: FxlensServer, params: types.DidChangeTextDocumentParams) -> None:
     session = ls.require_session()
-    doc = session.documents.get(params.text_document.uri)
-    if doc is None:
+    latest = session.docs.latest(params.text_document.uri)
+    if latest is None:
         return
-    changes = text_changes(doc.lines, params.content_changes, ls.workspace.position_encoding)
+    changes = client_changes(latest.text, params.content_changes, ls.workspace.position_encoding)
     session.change(params.text_document.uri, changes, params.text_document.version)
 
 

@@ -16,9 +16,18 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from fxlens.lint import Finding
+from fxlens.lsp.documents import OpenDocuments
 from fxlens.lsp.settings import Settings
 from fxlens.nodes import NodeTable, Problem
-from fxlens.pipeline import ResolvedCall, initial_state, lint_calls, resolve_call, resolve_calls
+from fxlens.pipeline import (
+    MAX_FILE_SIZE,
+    ResolvedCall,
+    initial_state,
+    lint_calls,
+    not_analysed,
+    resolve_call,
+    resolve_calls,
+)
 from fxlens.state import ModelState
 from fxlens.worker.supervisor import Superseded, Supervisor
 from fxlens.workspace.callsite import CallSite, Position
@@ -26,7 +35,7 @@ from fxlens.workspace.config import ConfigError, load_config
 from fxlens.workspace.imported import imported_uses
 from fxlens.workspace.launch import WorkerLaunch, worker_launch
 from fxlens.workspace.modules import Workspace, path_of
-from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context, parse_document
+from fxlens.workspace.parse import CursorContext, ParsedDocument, cursor_context
 from fxlens.workspace.spec import ModelSpec
 from fxlens.workspace.text import TextChange
 
@@ -51,7 +60,7 @@ class Session:
 
     def __init__(self, root: str, settings: Settings, hooks: Hooks):
         self.hooks = hooks
-        self.documents: dict[str, ParsedDocument] = {}
+        self.docs = OpenDocuments(self._parsed, settings.max_file_size or MAX_FILE_SIZE)
         self.findings: dict[str, tuple[int, list[Finding]]] = {}  # uri -> (version, findings)
         self.dependencies: dict[str, set[str]] = {}  # uri -> workspace files its models import
         self.unresolved: set[str] = set()  # uris with a call whose model is not resolved yet
@@ -62,8 +71,6 @@ class Session:
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._traced: dict[str, ModelState] = {}  # spec key -> the latest table or problem for it
         self._in_flight: dict[str, asyncio.Future[ModelState]] = {}  # spec key -> its running trace
-        self._opened: dict[str, int] = {}  # uri -> which opening of it this is (a reopen is a new document)
-        self._openings = 0
         self._background: set[asyncio.Future[object]] = set()
 
     # -- configuration and worker ----------------------------------------------------------------
@@ -111,7 +118,13 @@ class Session:
         task.add_done_callback(self._background.discard)
         return task
 
+    @property
+    def documents(self) -> dict[str, ParsedDocument]:
+        """The latest parse of each open document (possibly of an older text while one is parsed)."""
+        return self.docs.parsed
+
     async def stop(self) -> None:
+        self.docs.shutdown()
         for task in self._pending.values():
             task.cancel()
         if self.supervisor is not None:
@@ -121,24 +134,26 @@ class Session:
 
     def open(self, uri: str, text: str, version: int) -> None:
         """Register an opened document (a reopened one starts afresh, whatever its version) and lint it."""
-        self._openings += 1
-        self._opened[uri] = self._openings
-        self.documents[uri] = doc = parse_document(uri, text, version)
-        self.workspace.add(doc)
+        self.docs.open(uri, text, version)
         self.schedule(uri, 0.0)
 
     def change(self, uri: str, changes: Sequence[TextChange], version: int) -> None:
-        """Apply edits incrementally, then re-lint this document and every one whose models import it."""
-        doc = self.documents.get(uri)
-        if doc is None:
-            return
-        self.documents[uri] = doc = doc.edit(changes, version)
-        self.workspace.add(doc)
+        """Apply edits, then re-lint this document and every one whose models import it."""
+        if self.docs.change(uri, changes, version):
+            self.schedule(uri, DEBOUNCE)
+
+    def _parsed(self, uri: str, in_background: bool) -> None:
+        """A new parse of ``uri``: other modules read it from now on, and the documents whose models
+        import it are re-linted (it, too, when the parse finished in the background)."""
+        doc = self.docs.parsed[uri]
+        if not self.docs.oversized(uri):
+            self.workspace.add(doc)
         path = path_of(uri)
         for other, files in self.dependencies.items():
             if other != uri and path in files:
                 self.schedule(other, DEBOUNCE)
-        self.schedule(uri, DEBOUNCE)
+        if in_background:
+            self.schedule(uri, 0.0)
 
     def files_changed(self, paths: Iterable[str]) -> list[ConfigError]:
         """Files changed on disk, outside the editor: re-lint the documents whose models import
@@ -159,8 +174,7 @@ class Session:
 
     def close(self, uri: str) -> None:
         """Forget the document: its text, versions, findings and pending refresh."""
-        self.documents.pop(uri, None)
-        self._opened.pop(uri, None)
+        self.docs.close(uri)
         self.workspace.overlays.pop(path_of(uri), None)
         self.findings.pop(uri, None)
         self.dependencies.pop(uri, None)
@@ -192,11 +206,14 @@ class Session:
 
     async def refresh(self, uri: str) -> None:
         """Lint every call in the document and publish, first what is known, then the traced result."""
-        doc = self.documents.get(uri)
-        if doc is None:
+        doc, latest = self.docs.current(uri), self.docs.latest(uri)
+        if doc is None or latest is None:
+            return  # closed, or a newer text is being parsed: its parse schedules the next refresh
+        opening = latest.opening
+        if self.docs.oversized(uri):
+            self._publish(doc, opening, [], {}, not_analysed(latest.text, self.docs.max_size))
             return
         calls = resolve_calls(doc, self.workspace)
-        opening = self._opened.get(uri)
         traces = {
             # one supervisor "document" per call site of this opening: a newer version supersedes
             # only its own call, and a reopened document (versions from 1 again) is a new one
@@ -217,13 +234,19 @@ class Session:
         self._publish(doc, opening, calls, {i: t.result() for i, t in traces.items()})
 
     def _publish(
-        self, doc: ParsedDocument, opening: int | None, calls: list[ResolvedCall], traced: dict[int, ModelState]
+        self,
+        doc: ParsedDocument,
+        opening: int,
+        calls: list[ResolvedCall],
+        traced: dict[int, ModelState],
+        findings: list[Finding] | None = None,
     ) -> None:
-        current = self.documents.get(doc.uri)
-        if current is not doc or self._opened.get(doc.uri) != opening:
+        latest = self.docs.latest(doc.uri)
+        if self.docs.current(doc.uri) is not doc or latest is None or latest.opening != opening:
             return  # a newer version (or a reopened document) publishes its own findings
-        states = [traced[i] if i in traced else self.known_state(call) for i, call in enumerate(calls)]
-        findings = lint_calls(doc, calls, states)
+        if findings is None:
+            states = [traced[i] if i in traced else self.known_state(call) for i, call in enumerate(calls)]
+            findings = lint_calls(doc, calls, states)
         self.findings[doc.uri] = (doc.version, findings)
         self.hooks.publish(doc.uri, doc.version, findings)
 
@@ -232,9 +255,9 @@ class Session:
     def cursor(self, uri: str, position: Position) -> CursorContext | None:
         """Where ``position`` is in a node-argument literal of the document — read by its own calls
         or by calls of other open documents that import it (None: in none, or no document)."""
-        doc = self.documents.get(uri)
+        doc = self.docs.current(uri)
         if doc is None:
-            return None
+            return None  # not open, or a newer text is being parsed: no answer from a stale copy
         found = cursor_context(doc, position)
         if found is None:
             readers = [other for other_uri, other in self.documents.items() if other_uri != uri]

@@ -12,7 +12,15 @@ from typing import Any
 from fxlens.lint import RULES, code_range
 
 SEVERITIES = ("error", "warning", "information", "hint", "off")
-KNOWN_SETTINGS = ("interpreter", "traceTimeout", "defaultInputShape", "rules", "inlayHints", "executeCode")
+KNOWN_SETTINGS = (
+    "interpreter",
+    "traceTimeout",
+    "defaultInputShape",
+    "rules",
+    "inlayHints",
+    "executeCode",
+    "maxFileSize",
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,7 @@ class Settings:
     rules: dict[str, str] = field(default_factory=dict)  # code -> severity or "off"
     inlay_hints: bool = False
     execute_code: bool = True  # False in an untrusted workspace: no model code runs
+    max_file_size: int | None = None  # characters; None = the default (5 MB); larger files are not analysed
 
 
 def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
@@ -56,6 +65,11 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
             rules, rule_errors = _rules(value)
             settings = replace(settings, rules={**settings.rules, **rules})
             errors += rule_errors
+        elif key == "maxFileSize":
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                settings = replace(settings, max_file_size=value)
+            else:
+                errors.append(f"fxlens.maxFileSize must be a positive number of characters, not {value!r}")
         elif key in ("inlayHints", "executeCode"):
             if isinstance(value, bool):
                 settings = replace(settings, **{"inlay_hints" if key == "inlayHints" else "execute_code": value})
