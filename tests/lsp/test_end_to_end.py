@@ -38,30 +38,24 @@ def train(documents: Documents) -> Path:
     return write_project(documents.folder)
 
 
-def unknown_relu2(text: str) -> types.Diagnostic:
-    """What the server says about ``layer1.0.relu2`` in the script ``text``."""
-    return types.Diagnostic(
-        range=range_of(text, "layer1.0.relu2"),
-        message="`layer1.0.relu2` is not a node of ResNet;"
-        " did you mean `layer1.0.relu`, `layer1.0.relu_1`, `layer4.0.relu`?",
-        severity=ERROR,
-        code="FXL001",
-        source="fxlens",
-        data={"name": "unknown-node"},
-    )
-
-
-def aux_train_only(text: str) -> types.Diagnostic:
-    """What the server says about ``aux``, a node of TinyNet's train graph only."""
-    return types.Diagnostic(
-        range=range_of(text, '"aux"', 1, len("aux")),
-        message="`aux` exists only in train mode: create_feature_extractor raises ValueError for eval mode;"
-        " give train_return_nodes and eval_return_nodes separately",
-        severity=WARNING,
-        code="FXL002",
-        source="fxlens",
-        data={"name": "mode-only-node"},
-    )
+UNKNOWN_RELU2 = types.Diagnostic(  # what the server says about `layer1.0.relu2` in TRAIN
+    range=range_of(TRAIN, "layer1.0.relu2"),
+    message="`layer1.0.relu2` is not a node of ResNet;"
+    " did you mean `layer1.0.relu`, `layer1.0.relu_1`, `layer1.1.relu`?",
+    severity=ERROR,
+    code="FXL001",
+    source="fxlens",
+    data={"name": "unknown-node"},
+)
+AUX_TRAIN_ONLY = types.Diagnostic(  # and about `aux`, a node of TinyNet's train graph only
+    range=range_of(TRAIN, '"aux"', 1, len("aux")),
+    message="`aux` exists only in train mode: create_feature_extractor raises ValueError for eval mode;"
+    " give train_return_nodes and eval_return_nodes separately",
+    severity=WARNING,
+    code="FXL002",
+    source="fxlens",
+    data={"name": "mode-only-node"},
+)
 
 
 async def traced(client: RecordingClient, documents: Documents, train: Path) -> tuple[str, Sequence[types.Diagnostic]]:
@@ -77,10 +71,9 @@ async def test_diagnostics_reach_the_client_for_torchvision_and_workspace_models
     client: RecordingClient, documents: Documents, train: Path
 ) -> None:
     _, diagnostics = await traced(client, documents, train)
-    text = TRAIN
-    assert list(diagnostics) == [unknown_relu2(text), aux_train_only(text)]
+    assert list(diagnostics) == [UNKNOWN_RELU2, AUX_TRAIN_ONLY]
     unknown = diagnostics[0]
-    line = text.splitlines()[unknown.range.start.line]
+    line = TRAIN.splitlines()[unknown.range.start.line]
     assert line[unknown.range.start.character : unknown.range.end.character] == "layer1.0.relu2"
 
 
@@ -135,7 +128,8 @@ async def test_quick_fix_replaces_the_unknown_name(client: RecordingClient, docu
     row = lines[edit.range.start.line]
     lines[edit.range.start.line] = row[: edit.range.start.character] + edit.new_text + row[edit.range.end.character :]
     assert 'return_nodes=["layer1.0.relu_1", "layer4"]' in "\n".join(lines)
-    assert list(actions) == [
+    renames = [a for a in actions if a.title.startswith("Change to ")]  # the did-you-mean fixes
+    assert renames == [
         types.CodeAction(
             title=f"Change to `{name}`",
             kind=types.CodeActionKind.QuickFix,
@@ -150,7 +144,7 @@ async def test_quick_fix_replaces_the_unknown_name(client: RecordingClient, docu
                 )
             ),
         )
-        for name in ("layer1.0.relu", "layer1.0.relu_1", "layer4.0.relu")  # the names the message suggests
+        for name in ("layer1.0.relu", "layer1.0.relu_1", "layer1.1.relu")  # the names the message suggests
     ]
 
 
@@ -158,8 +152,7 @@ async def test_completion_offers_every_node_with_its_shape_and_replaces_the_whol
     client: RecordingClient, documents: Documents, train: Path
 ) -> None:
     uri, _ = await traced(client, documents, train)
-    text = TRAIN
-    position = position_of(text, "layer1.0.relu2", len("layer1.0."))
+    position = position_of(TRAIN, "layer1.0.relu2", len("layer1.0."))
     result = await client.text_document_completion_async(
         types.CompletionParams(types.TextDocumentIdentifier(uri), position)
     )
@@ -168,7 +161,7 @@ async def test_completion_offers_every_node_with_its_shape_and_replaces_the_whol
     assert "layer1.0.relu_1" in items and "layer1.0.conv1" in items and "fc" not in items
     item = items["layer1.0.relu_1"]
     assert item.detail == "call_module ReLU · 1×64×16×16"
-    start = position_of(text, "layer1.0.relu2")
+    start = position_of(TRAIN, "layer1.0.relu2")
     assert (item.text_edit.range.start, item.text_edit.range.end.character) == (
         start,
         start.character + len("layer1.0.relu2"),
@@ -187,27 +180,43 @@ async def test_hover_shows_op_shapes_per_mode_source_and_what_a_prefix_selects(
     client: RecordingClient, documents: Documents, train: Path
 ) -> None:
     uri, _ = await traced(client, documents, train)
-    text = TRAIN
     result = await client.text_document_hover_async(
-        types.HoverParams(types.TextDocumentIdentifier(uri), position_of(text, '"layer4"', 2))
+        types.HoverParams(types.TextDocumentIdentifier(uri), position_of(TRAIN, '"layer4"', 2))
     )
     hovered = result.contents.value
     assert "module prefix: selects `layer4.1.relu_1`" in hovered
     assert "| train | 1×512×2×2 float32 (`layer4.1.relu_1`) |" in hovered and "| eval |" in hovered
     assert "resnet.py:" in hovered and "input: 1×3×64×64 (file)" in hovered
-    assert result.range == range_of(text, '"layer4"', 1, len("layer4"))
+    assert result.range == range_of(TRAIN, '"layer4"', 1, len("layer4"))
 
 
 async def test_hover_on_a_train_only_node_says_it_is_absent_in_eval(
     client: RecordingClient, documents: Documents, train: Path
 ) -> None:
     uri, _ = await traced(client, documents, train)
-    text = TRAIN
     result = await client.text_document_hover_async(
-        types.HoverParams(types.TextDocumentIdentifier(uri), position_of(text, '"aux"', 2))
+        types.HoverParams(types.TextDocumentIdentifier(uri), position_of(TRAIN, '"aux"', 2))
     )
     assert "absent in eval" in result.contents.value and "call_module `torch.nn.Linear`" in result.contents.value
-    assert result.range == range_of(text, '"aux"', 1, len("aux"))
+    line = BLOCKS.splitlines().index("            return self.head(pooled) + self.aux(pooled)") + 1
+    assert result.contents == types.MarkupContent(
+        types.MarkupKind.Markdown,
+        "  \n".join(
+            [
+                "**`aux`** — call_module `torch.nn.Linear`",
+                "module `aux` (Linear)",
+                "",
+                "| mode | output |",
+                "| --- | --- |",
+                "| train | 1×10 float32 |",
+                "| eval | absent in eval |",
+                "",
+                f"from `blocks.py:{line}`: `return self.head(pooled) + self.aux(pooled)`",
+                "input: 1×3×224×224 (default)",
+            ]
+        ),
+    )
+    assert result.range == range_of(TRAIN, '"aux"', 1, len("aux"))
 
 
 async def test_definition_jumps_to_the_producing_line_in_the_workspace_model(
@@ -230,12 +239,9 @@ async def test_inlay_hints_show_output_shapes(client: RecordingClient, documents
             types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(20, 0))
         )
     )
-    text = TRAIN
-    after = {name: range_of(text, f'"{name}"').end for name in ("layer1.0.relu2", "layer4", "head", "aux")}
-    assert [(h.position, h.label) for h in hints] == [
-        (after["layer4"], ": 1×512×2×2"),
-        (after["head"], ": 1×10"),
-        (after["aux"], ": 1×10"),
+    assert list(hints) == [  # after each known name (the unknown `layer1.0.relu2` has none)
+        types.InlayHint(range_of(TRAIN, f'"{name}"').end, label, kind=types.InlayHintKind.Type, padding_left=False)
+        for name, label in (("layer4", ": 1×512×2×2"), ("head", ": 1×10"), ("aux", ": 1×10"))
     ]
 
 
@@ -247,14 +253,13 @@ async def test_editing_a_model_file_refreshes_the_documents_that_use_it(
     uri = documents.open(blocks)
     documents.change(uri, 2, (range_of(BLOCKS, "self.aux(pooled)", len("self."), len("aux")), "head"))
     diagnostics = await diagnostics_of(
-        client, train_uri, lambda d: "FXL002" not in codes(d), what="`aux` no longer train-only"
+        client, train_uri, lambda d: "FXL002" not in codes(d), what="`aux` no longer train-only", version=1
     )
     # `aux` is still defined in __init__ but no longer used by forward: unknown now, not train-only.
-    text = TRAIN
     assert list(diagnostics) == [
-        unknown_relu2(text),
+        UNKNOWN_RELU2,
         types.Diagnostic(
-            range=range_of(text, '"aux"', 1, len("aux")),
+            range=range_of(TRAIN, '"aux"', 1, len("aux")),
             message="`aux` is not a node of TinyNet",
             severity=ERROR,
             code="FXL001",
@@ -301,7 +306,7 @@ async def test_configuration_changes_turn_rules_off_and_bad_values_are_reported(
     diagnostics = await diagnostics_of(
         client, uri, lambda d: codes(d) == ["FXL002"], what="FXL002 alone (FXL001 is off)", version=1
     )
-    assert list(diagnostics) == [aux_train_only(TRAIN)]
+    assert list(diagnostics) == [AUX_TRAIN_ONLY]
     codes_known = f"{min(RULES)}-{max(RULES)}"
     assert documents.messages() == [
         types.ShowMessageParams(
