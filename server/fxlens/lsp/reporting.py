@@ -33,7 +33,12 @@ class ClientReporter:
         self._last_status: tuple[str, str] | None = None
 
     def hooks(self) -> Hooks:
-        return Hooks(self.publish, self.status, self.tracing)
+        return Hooks(self.publish, self.status, self.tracing, self.traced)
+
+    def traced(self) -> None:
+        """Ask the client to fetch code lenses again (their node counts changed), if it can be asked."""
+        if client_capability(self.server.client_capabilities, "workspace", "code_lens", "refresh_support"):
+            self.server.workspace_code_lens_refresh(None)
 
     def publish(self, uri: str, version: int, findings: list[Finding]) -> None:
         """The findings of ``uri`` as diagnostics, with the configured severities."""

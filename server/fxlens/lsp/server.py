@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 import fxlens
 from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints, show_nodes
 from fxlens.lsp.capabilities import client_capability
+from fxlens.lsp.code_lens import call_lens
 from fxlens.lsp.describe import as_markup, hover_markdown
 from fxlens.lsp.positions import Positions, client_changes
 from fxlens.lsp.protocol import FxlensProtocol
@@ -312,6 +313,18 @@ async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[ty
         if isinstance(state, NodeTable):
             hints += inlay_hints.shape_hints(site, state, to_range)
     return hints
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+def code_lens(ls: FxlensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    session = ls.require_session()
+    uri = params.text_document.uri
+    doc = session.docs.current(uri)
+    if doc is None:
+        return []
+    to_range = ls.positions(doc).range_to_client
+    lenses = (call_lens(uri, call, state, tracing, to_range) for call, state, tracing in session.calls_with_states(uri))
+    return [lens for lens in lenses if lens is not None]
 
 
 @server.feature("fxlens/showNodes")

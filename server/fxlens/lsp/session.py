@@ -53,6 +53,7 @@ class Hooks:
     publish: Callable[[str, int, list[Finding]], None]  # uri, version, findings
     status: Callable[[str, str], None]  # state ("idle"|"tracing"|"error"), message
     tracing: Callable[[str, Awaitable[ModelState]], Awaitable[ModelState]]  # title, trace: progress around it
+    traced: Callable[[], None] = lambda: None  # a trace ended: what shows model states (lenses) is stale
 
 
 class Session:
@@ -331,11 +332,21 @@ class Session:
             if self._in_flight.get(key) is running:
                 del self._in_flight[key]
         self._traced[key] = result
+        self.hooks.traced()
         if isinstance(result, Problem):
             self.hooks.status("error", f"{spec.display_name}: {result.kind} error: {result.message}")
         elif isinstance(result, NodeTable):
             self.hooks.status("idle", f"{spec.display_name}: {len(result.eval)} nodes")
         return result
+
+    def calls_with_states(self, uri: str) -> list[tuple[ResolvedCall, ModelState, bool]]:
+        """Each call of the current document with what is known of its model, and whether it is
+        being traced (no trace is started)."""
+        doc = self.docs.current(uri)
+        if doc is None:
+            return []
+        calls = resolve_calls(doc, self.workspace)
+        return [(call, self.known_state(call), self.tracing(call)) for call in calls]
 
     def stats(self) -> dict[str, object]:
         """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
