@@ -18,7 +18,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 import fxlens
-from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints, show_nodes
+from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints, notebooks, show_nodes
 from fxlens.lsp.capabilities import client_capability
 from fxlens.lsp.code_lens import call_lens
 from fxlens.lsp.describe import as_markup, hover_markdown
@@ -44,6 +44,10 @@ class FxlensServer(LanguageServer):
     session: Session | None = None
     protocol: FxlensProtocol
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notebooks = notebooks.Notebooks()
+
     def require_session(self) -> Session:
         if self.session is None:
             raise RuntimeError("the server is not initialized")
@@ -53,12 +57,22 @@ class FxlensServer(LanguageServer):
         """A nested client capability, or None where the client left out a level."""
         return client_capability(self.client_capabilities, *path)
 
-    def positions(self, doc: ParsedDocument) -> Positions:
-        """Position conversions for ``doc``'s text in the encoding negotiated with the client."""
-        return Positions(doc.lines.lines, self.workspace.position_encoding)
+    def positions(self, doc: ParsedDocument, uri: str | None = None) -> Positions:
+        """Position conversions for ``doc``'s text in the encoding negotiated with the client; for a
+        request made in notebook cell ``uri``, positions in that cell."""
+        return self.notebooks.positions(uri, doc.lines.lines, self.workspace.position_encoding)
+
+    def document_uri(self, uri: str) -> str:
+        """The session document a request in ``uri`` is about: a notebook cell's is its notebook's."""
+        return self.notebooks.document_uri(uri)
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
+        """Publish; a notebook's diagnostics go out once per cell."""
+        for each in self.notebooks.per_cell(params, self.workspace.position_encoding):
+            super().text_document_publish_diagnostics(each)
 
 
-server = FxlensServer("fxlens", fxlens.__version__, protocol_cls=FxlensProtocol)
+server = FxlensServer("fxlens", fxlens.__version__, protocol_cls=FxlensProtocol, notebook_document_sync=notebooks.SYNC)
 
 
 def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
@@ -201,16 +215,34 @@ def did_close(ls: FxlensServer, params: types.DidCloseTextDocumentParams) -> Non
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+def notebook_did_open(ls: FxlensServer, params: types.DidOpenNotebookDocumentParams) -> None:
+    ls.notebooks.open(ls.require_session(), params)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+def notebook_did_change(ls: FxlensServer, params: types.DidChangeNotebookDocumentParams) -> None:
+    removed = ls.notebooks.change(ls.require_session(), params, ls.workspace.position_encoding)
+    for uri in removed:
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+def notebook_did_close(ls: FxlensServer, params: types.DidCloseNotebookDocumentParams) -> None:
+    for uri in ls.notebooks.close(ls.require_session(), params):
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
 # -- features ------------------------------------------------------------------------------------
 
 
 def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Positions, CursorContext | None]:
     """The document's position conversions and what the cursor is in (None: not a node argument)."""
-    doc = ls.require_session().documents.get(uri)
+    doc = ls.require_session().documents.get(ls.document_uri(uri))
     if doc is None:
         return Positions([]), None
-    positions = ls.positions(doc)
-    return positions, ls.require_session().cursor(uri, positions.from_client(position))
+    positions = ls.positions(doc, uri)
+    return positions, ls.require_session().cursor(ls.document_uri(uri), positions.from_client(position))
 
 
 @server.feature(
@@ -223,7 +255,7 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
     if context is None or context.role != "node":
         return None
     session = ls.require_session()
-    call, state = await session.call_state(*session.call_of(uri, context), 0.0)
+    call, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), 0.0)
     if not isinstance(state, NodeTable) or not isinstance(call.spec, ModelSpec):
         return completion.not_ready(state, session.tracing_off)
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
@@ -252,7 +284,7 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
     if context is None or context.string is None or context.role != "node":
         return None
     session = ls.require_session()
-    _, state = await session.call_state(*session.call_of(uri, context), HOVER_WAIT)
+    _, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), HOVER_WAIT)
     text = hover_markdown(context.string.value, state) if isinstance(state, NodeTable) else None
     if text is None:
         return None
@@ -267,8 +299,9 @@ async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> t
     if context is None or context.string is None:
         return None
     session = ls.require_session()
-    _, state = await session.call_state(*session.call_of(uri, context), HOVER_WAIT)
-    return definition.node_location(context.string.value, state) if isinstance(state, NodeTable) else None
+    _, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), HOVER_WAIT)
+    found = definition.node_location(context.string.value, state) if isinstance(state, NodeTable) else None
+    return ls.notebooks.location(found)
 
 
 @server.feature(
@@ -278,21 +311,22 @@ async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> t
 def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     session = ls.require_session()
     uri = params.text_document.uri
-    known = session.findings.get(uri)
-    doc = session.documents.get(uri)
+    known = session.findings.get(ls.document_uri(uri))
+    doc = session.documents.get(ls.document_uri(uri))
     if known is None or doc is None or known[0] != doc.version:
         return []
-    positions = ls.positions(doc)
+    positions = ls.positions(doc, uri)
     to_range = positions.range_to_client
-    findings = diagnostics.configured(known[1], session.settings.rules)
+    findings = ls.notebooks.findings_in(uri, diagnostics.configured(known[1], session.settings.rules))
     only = params.context.only or []
+    version = ls.notebooks.version(uri, doc.version)
     if any(code_actions.FIX_ALL.startswith(kind) for kind in only if kind.startswith("source")):
-        return code_actions.fix_all(findings, uri, doc.version, to_range)
+        return code_actions.fix_all(findings, uri, version, to_range)
     return code_actions.quick_fixes(
         findings,
         positions.range_from_client(params.range),
         uri,
-        doc.version,
+        version,
         to_range,
         lambda f: diagnostics.to_diagnostic(f, to_range),
         doc.lines.lines,
@@ -303,13 +337,13 @@ def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.
 async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[types.InlayHint]:
     session = ls.require_session()
     uri = params.text_document.uri
-    doc = session.documents.get(uri)
+    doc = session.documents.get(ls.document_uri(uri))
     if not session.settings.inlay_hints or doc is None:
         return []
-    to_range = ls.positions(doc).range_to_client
+    to_range = ls.positions(doc, uri).range_to_client
     hints = []
-    for site in doc.call_sites:
-        _, state = await session.call_state(uri, site, 0.0)
+    for site in ls.notebooks.sites_in(uri, doc.call_sites):
+        _, state = await session.call_state(ls.document_uri(uri), site, 0.0)
         if isinstance(state, NodeTable):
             hints += inlay_hints.shape_hints(site, state, to_range)
     return hints
@@ -319,11 +353,16 @@ async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[ty
 def code_lens(ls: FxlensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     session = ls.require_session()
     uri = params.text_document.uri
-    doc = session.docs.current(uri)
+    doc = session.docs.current(ls.document_uri(uri))
     if doc is None:
         return []
-    to_range = ls.positions(doc).range_to_client
-    lenses = (call_lens(uri, call, state, tracing, to_range) for call, state, tracing in session.calls_with_states(uri))
+    to_range = ls.positions(doc, uri).range_to_client
+    calls = session.calls_with_states(ls.document_uri(uri))
+    lenses = (
+        call_lens(uri, call, state, tracing, to_range)
+        for call, state, tracing in calls
+        if ls.notebooks.in_cell(uri, call.site.range.start.line)
+    )
     return [lens for lens in lenses if lens is not None]
 
 
@@ -333,12 +372,12 @@ async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
     session = ls.require_session()
     uri = _get(_get(params, "textDocument"), "uri")
     position = _get(params, "position")
-    doc = session.documents.get(uri)
+    doc = session.documents.get(ls.document_uri(uri))
     if doc is None:
         raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
-    cursor = ls.positions(doc).from_client(types.Position(_get(position, "line"), _get(position, "character")))
+    cursor = ls.positions(doc, uri).from_client(types.Position(_get(position, "line"), _get(position, "character")))
     site = show_nodes.call_site_at(doc, cursor)
-    call, state = await session.call_state(uri, site, session.settings.trace_timeout or 60.0)
+    call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
     if isinstance(call.spec, Unresolved):
         raise ValueError(call.spec.reason)
     if not isinstance(state, NodeTable):
