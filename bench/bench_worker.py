@@ -5,7 +5,10 @@
 Cold: a new supervisor, spawn → first resnet50 table. Warm uncached: resnet50 with a new
 ``num_classes`` each time (same graph, new cache key) on a warm worker. Cached: the same request
 again (memory), and from the disk cache by a fresh supervisor. Memory: the worker's peak RSS
-(VmHWM) and address space (VmPeak, what the 8 GiB cap limits) after vit_h_14.
+(VmHWM) and address space (VmPeak, what the 8 GiB cap limits) after vit_h_14. Hangs: a model
+spinning in ``__init__`` under a 2 s timeout, each time with new content: how long until its
+timeout problem arrives, and whether it points at the hanging line (the worker's own watchdog
+prints the stack).
 """
 
 from __future__ import annotations
@@ -14,14 +17,15 @@ import argparse
 import asyncio
 import statistics
 import tempfile
+import textwrap
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fxlens.nodes import NodeTable
+from fxlens.nodes import NodeTable, Problem
 from fxlens.worker.cache import TableCache
 from fxlens.worker.supervisor import Supervisor
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.spec import InputSpec, ModelSpec
 
 
 def resnet50(num_classes: int = 1000) -> ModelSpec:
@@ -31,6 +35,40 @@ def resnet50(num_classes: int = 1000) -> ModelSpec:
 
 
 VIT_H_14 = ModelSpec("torchvision", "torchvision.models", "vit_h_14", "vit_h_14")
+
+
+HANGS = textwrap.dedent("""\
+    from torch import nn
+
+
+    class Hangs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            while True:
+                pass
+""")
+
+
+async def hangs(repeat: int) -> None:
+    """Seconds from request to timeout problem for a spinning constructor, and the located line."""
+    with tempfile.TemporaryDirectory() as root:
+        model = Path(root) / "hangs.py"
+        spec = ModelSpec(
+            "workspace", "hangs", "Hangs", "Hangs", file=str(model), workspace_root=root,
+            example_input=InputSpec(shapes=((1, 4),), origin="file"),
+        )  # fmt: skip
+        supervisor = Supervisor(timeout=2.0, cache=TableCache(None), log=lambda line: None)
+        elapsed, located = [], 0
+        for i in range(repeat):
+            model.write_text(HANGS + f"# run {i}\n")
+            await supervisor.start()  # the worker that replaced the last one is up
+            start = time.perf_counter()
+            problem = await supervisor.node_table(spec)
+            elapsed.append(time.perf_counter() - start)
+            assert isinstance(problem, Problem) and problem.kind == "timeout", problem
+            located += problem.location is not None and problem.location.line in (7, 8)  # the loop
+        await supervisor.stop()
+    print(f"hang under a 2 s timeout → problem: {summary(elapsed)}; hanging line located {located}/{repeat}")
 
 
 def status_kib(pid: int, field: str) -> int:
@@ -85,6 +123,7 @@ async def main(repeat: int) -> None:
         )
         print(f"traces run: {supervisor.traces_run}")
         await supervisor.stop()
+    await hangs(repeat)
 
 
 if __name__ == "__main__":
