@@ -19,7 +19,7 @@ from fxlens.worker.cache import TableCache
 from fxlens.worker.supervisor import Superseded
 from fxlens.workspace.modules import workspace_dependencies
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
-from worker_helpers import RESNET50, SupervisorFactory, Workspace, until, until_busy
+from worker_helpers import RESNET50, Log, SupervisorFactory, Workspace, until, until_busy
 
 SMALL_INPUT = InputSpec(shapes=((1, 3, 32, 32),), origin="file")
 
@@ -233,6 +233,19 @@ async def test_a_failing_progress_display_does_not_fail_the_trace(make_superviso
 
     table = await make_supervisor().node_table(net, progress=broken)
     assert isinstance(table, NodeTable), table
+
+
+@pytest.mark.asyncio
+async def test_every_change_of_the_worker_s_state_is_logged_in_order(
+    make_supervisor: SupervisorFactory, net: ModelSpec
+):
+    log = Log()
+    supervisor = make_supervisor(log=log)
+    assert isinstance(await supervisor.node_table(net), NodeTable)
+    await supervisor.stop()
+    changes = [line.split(": ", 1)[1].split(" (")[0] for line in log if line.startswith("fxlens worker")]
+    assert changes == ["dead → starting", "starting → ready", "ready → busy", "busy → ready", "ready → stopped"]
+    assert supervisor.state == "stopped"
 
 
 @pytest.mark.asyncio

@@ -5,14 +5,16 @@ answers from the cache when it can; otherwise the request joins an identical one
 queues for the worker, and a newer version of the same document supersedes it. So a model is
 traced once per content (the spec and the text of the files it imports): its table or problem,
 a timeout too, answers every later request for that content, and a document has at most one
-trace queued. A superseded trace that has already started runs on (its result is cached): ending
-it would cost a worker restart, more than most traces take. A request that
-takes longer than ``timeout`` ends the worker: its own watchdog prints the Python stack (for the
-problem's location) and exits, or else the supervisor ends it. A worker that dies (segfault,
-``os._exit``) is replaced. Either way that request gets a ``Problem`` (see
-``fxlens.worker.lost``) and the next one a fresh worker. A worker that cannot start (no torch
-in the interpreter) is one sticky ``Problem``, not a restart loop.
-The process plumbing is ``fxlens.worker.process``; the states are ``fxlens.worker.state``.
+trace queued. A superseded trace that has already started runs on (its result is cached):
+ending it would cost a worker restart, more than most traces take.
+
+A request that takes longer than ``timeout`` ends the worker (its own watchdog prints the Python
+stack, for the problem's location, and exits; else the supervisor ends it); a worker that dies
+(segfault, ``os._exit``) or corrupts its channel is replaced. Either way that request gets a
+``Problem`` (``fxlens.worker.lost``) and the next one a fresh worker. A worker that cannot start
+(no torch in the interpreter) is one sticky ``Problem``, not a restart loop. The worker's state
+changes only through ``Supervisor._set_state`` (``fxlens.worker.state``); the process plumbing
+is ``fxlens.worker.process``, one request's exchange ``fxlens.worker.exchange``.
 """
 
 from __future__ import annotations
@@ -162,6 +164,7 @@ class Supervisor:
         """Cancel queued requests and end the worker (politely, then by force); final."""
         self._final = Problem("crash", "the fxlens worker supervisor was stopped")
         self._hello.set()
+        process, self._process = self._process, None
         self._set_state(WorkerState.STOPPED)
         for job in list(self._jobs.values()):
             for waiter in job.waiters:
@@ -172,7 +175,6 @@ class Supervisor:
             self._starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._starting
-        process, self._process = self._process, None
         if process is not None:
             await process.shut_down()
         for task in list(self._tasks):
@@ -288,9 +290,9 @@ class Supervisor:
 
     async def _lose(self, process: WorkerProcess, why: str) -> None:
         """End a worker that is of no more use (and its process group), then start its successor."""
-        if self._process is process:
-            self._process = None
+        if self._process is process:  # not yet replaced, nor taken by stop()
             self._set_state(WorkerState.DEAD, why)
+            self._process = None
         ending = asyncio.ensure_future(process.end())  # stop() waits for it, even if this request is cancelled
         self._endings.add(ending)
         ending.add_done_callback(self._endings.discard)
