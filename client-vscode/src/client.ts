@@ -43,6 +43,7 @@ export class FxlensClient implements ServerClient {
   }
 
   async dispose(): Promise<void> {
+    this.writer.expectExit();
     try {
       await this.languageClient.dispose(STOP_TIMEOUT_MS);
     } finally {

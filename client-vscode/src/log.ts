@@ -22,6 +22,9 @@ const CLIENT_LEVELS: Record<string, Level> = { Trace: "info", LSP: "info", Debug
 const SERVER_LEVEL = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b[:\s]*/;
 const SERVER_LEVELS: Record<string, Level> = { DEBUG: "debug", INFO: "info", WARNING: "warn", ERROR: "error", CRITICAL: "error" };
 
+/** vscode-languageclient 9 logs every exit of the server process as an error, a clean one after a stop too. */
+const CLEAN_EXIT = "Server process exited with code 0.";
+
 /** A line that continues the entry before it: indented, or a traceback's first or last line. */
 const CONTINUATION = /^(\s|Traceback \(most recent call last\):|[\w.]+(Error|Exception|Interrupt|Exit)\b)/;
 
@@ -30,19 +33,26 @@ const CONTINUATION = /^(\s|Traceback \(most recent call last\):|[\w.]+(Error|Exc
  * client's messages (the level is in their prefix; a line without one continues the last entry);
  * its `append` calls carry the server's stderr in chunks, split here into lines that are logged
  * under `[server]` at the level they start with (else information), tracebacks at their record's.
+ * Once the server is being stopped (`expectExit`), its clean exit is information, not an error.
  */
 export class LeveledWriter {
   private clientLevel: Level = "info";
   private serverLevel: Level = "info";
   private partial = "";
+  private stopping = false;
 
   constructor(private readonly log: Logger) {}
+
+  /** The server is being stopped on purpose (a restart, a new interpreter, deactivation). */
+  expectExit(): void {
+    this.stopping = true;
+  }
 
   appendLine(line: string): void {
     const prefix = CLIENT_LINE.exec(line);
     if (prefix !== null) {
-      this.clientLevel = CLIENT_LEVELS[prefix[1]];
       line = line.slice(prefix[0].length);
+      this.clientLevel = this.stopping && line === CLEAN_EXIT ? "info" : CLIENT_LEVELS[prefix[1]];
     }
     this.log[this.clientLevel](line);
   }

@@ -25,6 +25,22 @@ describe("LeveledWriter", () => {
     ]);
   });
 
+  it("logs the server's clean exit as information once it is being stopped, and every other exit as an error", () => {
+    const { log, entries } = recorder();
+    const writer = new LeveledWriter(log);
+    writer.appendLine("[Error - 10:00:00 PM] Server process exited with code 0.");
+    writer.expectExit();
+    writer.appendLine("[Error - 10:00:05 PM] Server process exited with code 0.");
+    writer.appendLine("[Error - 10:00:06 PM] Server process exited with code 1.");
+    writer.appendLine("[Error - 10:00:07 PM] Server process exited with signal SIGKILL.");
+    assert.deepEqual(entries, [
+      ["error", "Server process exited with code 0."],
+      ["info", "Server process exited with code 0."],
+      ["error", "Server process exited with code 1."],
+      ["error", "Server process exited with signal SIGKILL."],
+    ]);
+  });
+
   it("splits the server's stderr chunks into lines under [server], at information level by default", () => {
     const { log, entries } = recorder();
     const writer = new LeveledWriter(log);
