@@ -6,7 +6,9 @@ Downloads the wheels of ``bundle-requirements.txt`` (a pinned closure) for each 
 is given; the requirements' markers evaluated for that version), unpacks them all
 into ``bundled/libs`` (a native module's builds for several versions lie side by side:
 ``_binding.cpython-310-….so``, ``_binding.cpython-311-….so``), and copies this checkout's
-``server/fxlens`` beside them. The result goes into a platform-specific ``.vsix``.
+``server/fxlens`` beside them. The result goes into a platform-specific ``.vsix``. With
+``--drop-caches`` it only removes the ``__pycache__`` folders that running the bundle left (the
+``.vsix`` must not carry them; ``.vscodeignore`` cannot exclude them inside an included folder).
 """
 
 from __future__ import annotations
@@ -70,13 +72,25 @@ def bundle(versions: list[str], platforms: list[str]) -> dict[str, object]:
     return manifest
 
 
+def drop_caches() -> int:
+    """Remove the bytecode caches under ``bundled/libs``; returns how many folders went."""
+    caches = [path for path in LIBS.rglob("__pycache__") if path.is_dir()] if LIBS.exists() else []
+    for cache in caches:
+        shutil.rmtree(cache)
+    return len(caches)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python-versions", nargs="+", default=list(PYTHON_VERSIONS), metavar="X.Y")
     parser.add_argument(
         "--platform", action="append", default=[], help="pip platform tag, e.g. manylinux2014_x86_64 (repeatable)"
     )
+    parser.add_argument("--drop-caches", action="store_true", help="only remove __pycache__ folders from the bundle")
     args = parser.parse_args(argv)
+    if args.drop_caches:
+        print(f"removed {drop_caches()} __pycache__ folders from {LIBS}")
+        return 0
     manifest = bundle(args.python_versions, args.platform)
     count = sum(len(names) for names in manifest["wheels"].values())  # type: ignore[union-attr]
     print(f"bundled {count} wheels for CPython {', '.join(args.python_versions)} and fxlens into {LIBS}")
