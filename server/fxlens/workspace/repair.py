@@ -5,7 +5,9 @@ brackets, and tree-sitter's error recovery then flattens the call into an ``ERRO
 the statements that hold errors, this module closes strings at the end of their line, closes open
 brackets where the statement evidently ends (the next line is not indented deeper and does not
 start with a closing bracket), and fills a missing operand or dict value with ``_``. Text is only
-inserted, never removed or moved, so every original position maps back exactly.
+inserted, never removed or moved, so every original position maps back exactly. ``error_windows``
+finds the statements to complete, in one walk of the tree; the tokenizer matches every character, so
+any text can be repaired, and a window holds at most ``MAX_DEPTH`` open brackets (memory stays bounded).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ _BREAK = re.compile("\r\n|\r|\n")  # the line breaks of LSP and of Python's univ
 _LONE_CR = re.compile("\r(?!\n)")
 _COMMENT_LINES = re.compile(rb"^(?:[ \t\f]*(?:\#[^\r\n]*)?\r?\n)+", re.MULTILINE)
 _COMMENT = re.compile(rb"\#[^\r\n]*")
-_COMMENT_RUN = 16  # comment lines in a run from which they are parsed as blank lines
+_COMMENT_RUN = 16  # ``#`` in a run of comment lines from which they are parsed as blank lines
 REPLACEMENT = "\ufffd"
 _CHUNK = 64  # code points between two known byte columns of a long line
 _LONG = 4 * _CHUNK  # a line this long (in code points) gets its columns indexed
@@ -70,12 +70,13 @@ class TextChange:
 
 
 def _blank_comment_runs(source: bytes) -> bytes:
-    """``source`` with the comments of every run of at least ``_COMMENT_RUN`` comment lines (blank lines
-    may come between) replaced by spaces of the same length.
+    """``source`` with the comments of every run of comment lines (blank lines may come between) that
+    holds at least ``_COMMENT_RUN`` ``#`` replaced by spaces of the same length.
 
     tree-sitter-python's scanner reads such a run again for each line of it (a 1 MB file ending in
     10,000 comment lines takes minutes); whitespace it reads once. Comment-only lines carry nothing
-    fxlens reads (a suppression comment silences findings on its own line, and these have none).
+    fxlens reads (a suppression comment silences findings on its own line, and these have none);
+    inside a triple-quoted string such lines are blanked too, which changes no node of a model.
     """
     if b"#" not in source:
         return source
