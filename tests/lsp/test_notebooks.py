@@ -4,8 +4,11 @@ and deleted. Cell URIs are VS Code's opaque ``vscode-notebook-cell:`` ones, with
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -13,6 +16,7 @@ import pytest_lsp
 from conftest_lsp import SERVER, codes, initialize_params
 from isolation import Documents
 from lsprotocol import types
+from raw_rpc import send, until
 from recording_client import RecordingClient
 from waiting import wait_for
 
@@ -35,11 +39,14 @@ class Net(nn.Module):
 """
 USE = '!nvidia-smi\nmodel = Net()\nextractor = create_feature_extractor(model, return_nodes=["rellu"])\n'
 CODE, MARKUP = types.NotebookCellKind.Code, types.NotebookCellKind.Markup
+NOTEBOOK_SYNC = types.NotebookDocumentClientCapabilities(types.NotebookDocumentSyncClientCapabilities())
 
 
 @pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: RecordingClient, tmp_path_factory: pytest.TempPathFactory):
-    await lsp_client.start_session(initialize_params(tmp_path_factory.mktemp("workspace")))
+    params = initialize_params(tmp_path_factory.mktemp("workspace"))
+    params.capabilities.notebook_document = NOTEBOOK_SYNC  # as VS Code declares it
+    await lsp_client.start_session(params)
     yield
     await lsp_client.shutdown_session()
 
@@ -275,3 +282,23 @@ async def test_no_cell_runs_when_its_model_is_traced(
         what="FXL001 (the model was traced)",
     )
     assert not marker.exists()
+
+
+async def test_a_client_that_syncs_notebooks_is_offered_notebook_sync_for_python_cells(tmp_path: Path) -> None:
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fxlens", "serve", "--stdio", cwd=tmp_path,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        capabilities = {"notebookDocument": {"synchronization": {}}}
+        send(
+            server.stdin, {"id": 1, "method": "initialize", "params": {"processId": None, "capabilities": capabilities}}
+        )
+        answer = await until(server.stdout, lambda m: m.get("id") == 1, what="the answer to initialize")
+        assert answer["result"]["capabilities"]["notebookDocumentSync"] == {
+            "notebookSelector": [{"notebook": "*", "cells": [{"language": "python"}]}]
+        }
+    finally:
+        server.kill()
+        await server.wait()
