@@ -81,7 +81,9 @@ def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
     pygls logs each message at INFO; left on, a client that does not drain the server's stderr
     (pygls' own client, for one) fills the pipe and blocks the server.
     """
-    logging.basicConfig(level=logging.INFO if log_messages else logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if log_messages else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("fxlens").setLevel(logging.INFO)
     if tcp is None:
         serve_stdio(server)

@@ -333,8 +333,8 @@ class Session:
                 del self._in_flight[key]
         self._traced[key] = result
         self.hooks.traced()
-        if isinstance(result, Problem):
-            self.hooks.status("error", f"{spec.display_name}: {result.kind} error: {result.message}")
+        if isinstance(result, Problem):  # a problem of the user's model is a diagnostic, not a broken server
+            self.hooks.status("idle", f"{spec.display_name} cannot be traced ({result.kind} error): see its diagnostic")
         elif isinstance(result, NodeTable):
             self.hooks.status("idle", f"{spec.display_name}: {len(result.eval)} nodes")
         return result

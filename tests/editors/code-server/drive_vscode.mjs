@@ -62,11 +62,20 @@ async function step(name, check) {
   }
 }
 
-/** The fxlens status bar item reaches "ready" (the check icon). */
+/** fxlens's entry in the language status for Python reaches "ready", at information severity (sev1). */
 async function status() {
-  const item = page.locator(".statusbar-item[id*='fxlens']").first();
-  await until(() => item.locator(".codicon-check").count(), "the fxlens status item's ready state");
-  result.status = { id: await item.getAttribute("id"), text: await item.innerText(), label: await item.getAttribute("aria-label") };
+  const entry = page.locator("[id='status.languageStatus']");
+  await until(async () => /fxlens: [^,]* · Server: /.test((await entry.getAttribute("aria-label")) ?? ""), "fxlens in the language status");
+  await entry.hover();
+  const item = page.locator(".hover-language-status", { hasText: "fxlens" }).first();
+  await until(() => item.locator(".left .codicon-check").count(), "the fxlens language status item's ready state");
+  result.status = {
+    id: await entry.getAttribute("id"),
+    text: await item.innerText(),
+    label: await entry.getAttribute("aria-label"),
+    severity: await item.locator(".severity").getAttribute("class"),
+  };
+  await page.keyboard.press("Escape");
 }
 
 /** The Problems panel lists the unknown node. */
