@@ -20,9 +20,9 @@ from lsprotocol import types
 from fxlens.lint import Finding
 from fxlens.lsp.positions import Positions, client_changes
 from fxlens.lsp.session import Session
-from fxlens.workspace.callsite import CallSite, Position
+from fxlens.workspace.callsite import CallSite, Position, Range
 from fxlens.workspace.modules import path_of
-from fxlens.workspace.notebook import Cell, CellSpan, VirtualScript, virtual_script
+from fxlens.workspace.notebook import Cell, CellSpan, VirtualScript, blank_ipython, virtual_script
 from fxlens.workspace.text import TextChange, apply_changes
 
 SYNC = types.NotebookDocumentSyncOptions(
@@ -59,6 +59,20 @@ class OpenNotebook:
     def rebuild(self) -> None:
         """The virtual script of the cells as they are now."""
         self.script = virtual_script([_cell(uri, self.cells[uri]) for uri in self.order if uri in self.cells])
+
+
+def _plain(text: str) -> bool:
+    """Whether a cell's text is its own virtual text (no IPython syntax is blanked in it)."""
+    return blank_ipython(text) == text
+
+
+def _shifted(edit: TextChange, lines: int) -> TextChange:
+    """A cell's ranged content change as a change of the virtual script, where the cell starts at line ``lines``."""
+    assert edit.range is not None
+    start, end = edit.range.start, edit.range.end
+    return TextChange(
+        edit.text, Range(Position(start.line + lines, start.column), Position(end.line + lines, end.column))
+    )
 
 
 def _cell(uri: str, cell: CellText) -> Cell:
@@ -123,19 +137,26 @@ class Notebooks:
         notebook.version = params.notebook_document.version
         changes = params.change.cells
         removed: list[str] = []
+        in_place: list[TextChange] | None = None  # the edit as changes of the virtual script, when it is one
         if changes is not None:
             if changes.structure is not None:
                 removed = self._restructure(notebook, changes.structure)
             for data in changes.data or ():
                 if data.document in notebook.cells:
                     notebook.cells[data.document].kind = data.kind
+            simple = changes.structure is None and not changes.data and len(changes.text_content or ()) == 1
             for content in changes.text_content or ():
                 cell = notebook.cells.get(content.document.uri)
                 if cell is not None:
-                    cell.text = apply_changes(cell.text, client_changes(cell.text, content.changes, encoding))
+                    edits = client_changes(cell.text, content.changes, encoding)
+                    old, cell.text = cell.text, apply_changes(cell.text, edits)
                     cell.version = content.document.version
+                    span = notebook.script.span_of(content.document.uri)
+                    ranged = all(edit.range is not None for edit in edits)
+                    if simple and ranged and span is not None and _plain(old) and _plain(cell.text):
+                        in_place = [_shifted(edit, span.start) for edit in edits]
         notebook.rebuild()
-        session.change(notebook.uri, [TextChange(notebook.script.text)], notebook.version)
+        session.change(notebook.uri, in_place or [TextChange(notebook.script.text)], notebook.version)
         return removed
 
     def _restructure(self, notebook: OpenNotebook, structure: types.NotebookDocumentCellChangeStructure) -> list[str]:
