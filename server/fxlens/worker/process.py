@@ -114,6 +114,7 @@ class WorkerProcess:
         self._writer.close()
         with contextlib.suppress(asyncio.TimeoutError):  # a process in a session of its own may hold the pipe
             await asyncio.wait_for(self._output_done.wait(), OUTPUT_DRAIN)
+        self._output_task.cancel()  # what arrived is in the tail; later output has no request to belong to
 
     async def shut_down(self) -> None:
         """Ask the worker to exit, then end it and its group whatever it did."""
