@@ -387,6 +387,26 @@ async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
     return show_nodes.node_view(state, call.spec.display_name)
 
 
+@server.feature("fxlens/nodeTable")
+async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
+    """The node table of the call under (or nearest above) the cursor as data, with what the call selects."""
+    session = ls.require_session()
+    uri = _get(_get(params, "textDocument"), "uri")
+    position = _get(params, "position")
+    doc = session.documents.get(ls.document_uri(uri))
+    if doc is None:
+        raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
+    positions = ls.positions(doc, uri)
+    cursor = positions.from_client(types.Position(_get(position, "line"), _get(position, "character")))
+    site = show_nodes.call_site_at(doc, cursor)
+    call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
+    if isinstance(call.spec, Unresolved):
+        raise ValueError(call.spec.reason)
+    if not isinstance(state, NodeTable):
+        raise ValueError(completion.not_ready_message(state, session.tracing_off))
+    return show_nodes.node_table_view(site, state, call.spec.display_name, positions.range_to_client)
+
+
 @server.feature("fxlens/stats")
 def stats(ls: FxlensServer, params: Any) -> dict[str, Any]:
     """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
