@@ -127,8 +127,14 @@ def test_fxl006_duplicate_output_names_collapse(resnet: NodeTable) -> None:
 
 
 def test_fxl007_an_output_overwritten_in_place_is_warned_about(resnet: NodeTable) -> None:
-    _, (finding,) = lint('create_feature_extractor(m, return_nodes=["layer1.0.bn1"])', resnet)
-    assert finding.code == "FXL007" and "overwritten in place by `layer1.0.relu`" in finding.message
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["layer1.0.bn1", "layer1.0.relu"])', resnet)
+    assert finding.code == "FXL007" and at(text, finding) == "layer1.0.bn1"
+    assert "overwritten in place by `layer1.0.relu`" in finding.message
+
+
+def test_fxl007_judges_the_graph_the_extractor_prunes_to_its_outputs(resnet: NodeTable) -> None:
+    """Alone, ``layer1.0.bn1`` is returned intact: no requested output needs the in-place ReLU after it."""
+    assert lint('create_feature_extractor(m, return_nodes=["layer1.0.bn1"])', resnet)[1] == []
 
 
 def test_fxl008_non_tensor_outputs(vit: NodeTable) -> None:
@@ -177,7 +183,7 @@ def test_fxl012_an_unresolved_model_is_information_with_the_reason() -> None:
 
 
 def test_every_rule_has_a_stable_code_and_a_ruff_like_name() -> None:
-    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 15)]
+    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 16)]
     assert all(rule.name.islower() and " " not in rule.name for rule in RULES.values())
 
 

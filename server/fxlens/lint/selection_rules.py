@@ -65,13 +65,15 @@ def overlapping_queries(check: Selected) -> Iterator[Finding]:
     "a later in-place operation overwrites the selected output",
 )
 def overwritten_in_place(check: Selected) -> Iterator[Finding]:
-    """The returned tensor holds the values after a later in-place op, not the node's own."""
+    """The returned tensor holds the values after a later in-place op, not the node's own — judged on
+    the graph the extractor keeps: pruned to the call's outputs, as ``create_feature_extractor`` does."""
     node = _chosen(check)
-    if node is not None and node.overwritten_by:
+    overwriter = check.overwritten.get(node.name) if node is not None else None
+    if node is not None and overwriter is not None:
         yield finding(
             "FXL007",
-            f"{_selected(check)} is overwritten in place by `{node.overwritten_by}` later{check.in_mode}: the "
-            f"extractor returns the values after `{node.overwritten_by}`, not the ones `{node.name}` computed",
+            f"{_selected(check)} is overwritten in place by `{overwriter}` later{check.in_mode}: the "
+            f"extractor returns the values after `{overwriter}`, not the ones `{node.name}` computed",
             check.query.name.range,
         )
 

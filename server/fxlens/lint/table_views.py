@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fxlens.lint.call_rules import regex_error
 from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable
-from fxlens.selection import query_is_present, select_outputs
+from fxlens.selection import overwrite_after_pruning, query_is_present, select_outputs
 from fxlens.workspace.callsite import CallSite, NodeArgKind, NodeArgument, NodeQuery
 
 ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
@@ -52,6 +52,7 @@ class Selected:
     chosen: int | None  # the node index it gets beside the others (None: nothing)
     together: dict[str, int]  # every query's chosen node index
     in_mode: str  # how messages name the mode ("" when both modes have the same nodes)
+    overwritten: dict[str, str]  # selected node -> the in-place node that overwrites it in the pruned extractor
 
     @property
     def name(self) -> str:
@@ -83,8 +84,9 @@ def selections(argument: NodeArgument, table: NodeTable) -> Iterator[Selected]:
         usable = tuple(q for q in queries if query_is_present(q.name.value, names))
         together = select_outputs(names, {q.name.value: q.name.value for q in usable})
         nodes = tuple(table.nodes(mode))
+        overwritten = overwrite_after_pruning(table, mode, [names[i] for i in together.values()])
         for query in usable:
             name = query.name.value
             alone = select_outputs(names, {name: name}).get(name)
             in_mode = "" if same_graphs else f" in {mode} mode"
-            yield Selected(query, usable, nodes, alone, together.get(name), together, in_mode)
+            yield Selected(query, usable, nodes, alone, together.get(name), together, in_mode, overwritten)
