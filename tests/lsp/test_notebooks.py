@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 import pytest_lsp
 from conftest_lsp import SERVER, codes, initialize_params
-from isolation import Documents
+from isolation import Documents, PushedSettings
 from lsprotocol import types
 from raw_rpc import send, until
 from recording_client import RecordingClient
@@ -267,6 +267,35 @@ async def test_code_actions_in_a_cell_edit_that_cell(client: RecordingClient, no
     (change,) = fix.edit.document_changes
     assert (change.text_document.uri, change.text_document.version) == (use[0], use[3])
     assert [(e.range, e.new_text) for e in change.edits] == [(rellu_range(), "relu")]
+
+
+async def test_definition_in_a_cell_goes_to_the_line_of_forward_in_the_cell_that_defines_it(
+    client: RecordingClient, notebook: Notebook
+) -> None:
+    await opened_with_finding(client, notebook)
+    notebook.edit(3, rellu_range(), "relu")
+    use = types.TextDocumentIdentifier(notebook.cells[3][0])
+    where = types.Position(2, rellu_range().start.character + 1)
+    found = await client.text_document_definition_async(types.DefinitionParams(use, where))
+    forward_line = NET.splitlines().index("        return self.relu(self.conv(x))")
+    assert found == types.Location(
+        notebook.cells[2][0], types.Range(types.Position(forward_line, 0), types.Position(forward_line, 0))
+    )
+
+
+async def test_inlay_hints_in_a_cell_are_for_that_cells_calls_only(
+    client: RecordingClient, notebook: Notebook, settings: PushedSettings
+) -> None:
+    settings.push({"inlayHints": True})
+    await opened_with_finding(client, notebook)
+    notebook.edit(3, rellu_range(), "relu")
+    use = types.TextDocumentIdentifier(notebook.cells[3][0])
+    whole = types.Range(types.Position(0, 0), types.Position(3, 0))
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(use, whole))
+    end = rellu_range().start.character + len("relu") + 1  # after the closing quote
+    assert [(h.position, h.label) for h in hints] == [(types.Position(2, end), ": 1×8×222×222")]
+    net = types.TextDocumentIdentifier(notebook.cells[2][0])
+    assert list(await client.text_document_inlay_hint_async(types.InlayHintParams(net, whole))) == []
 
 
 async def test_no_cell_runs_when_its_model_is_traced(
