@@ -126,6 +126,7 @@ class QueryString:
     file: str
     line: int  # 0-based, for LSP positions
     character: int  # of the first character inside the quotes
+    shared_with: tuple[str, ...] = ()  # other calls, on other model classes, that this literal feeds
 
 
 def query_strings(call_id: str) -> list[QueryString]:
@@ -148,7 +149,7 @@ def query_strings(call_id: str) -> list[QueryString]:
                 None,
             )
             if hit is not None:
-                found.append(QueryString(query, place.file, *hit))
+                found.append(QueryString(query, place.file, *hit, place.shared_with))
                 break
     return found
 

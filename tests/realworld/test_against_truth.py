@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 
 import pytest
 import pytest_lsp
@@ -27,6 +29,8 @@ from expectations import (
     findings_at,
     is_valid_query,
     model_class,
+    model_names,
+    places,
     query_strings,
     served_outputs,
 )
@@ -43,13 +47,20 @@ SERVER = ClientServerConfig(
     server_command=[sys.executable, "-m", "fxlens", "serve", "--stdio"],
     server_env={"XDG_CACHE_HOME": CACHE, "PATH": "/usr/bin:/bin"},
 )
+FAILED_FILE = re.compile(r"^(.+?):1:1: (fxlens failed on this file.*)$")
 TRACED = [i for i, c in CALLS.items() if c.get("model")]
 WITH_LITERALS = [i for i in TRACED if CALLS[i]["function"] == "create_feature_extractor" and query_strings(i)]
 WITH_OUTPUTS = [i for i in WITH_LITERALS if any(served_outputs(CALLS[i], q.query) for q in query_strings(i))]
 
 
+@dataclass(frozen=True)
+class Check:
+    findings: list[dict]
+    failed_files: dict[str, str]  # file -> what `fxlens check` said when it failed on it
+
+
 @pytest.fixture(scope="module")
-def findings() -> list[dict]:
+def check() -> Check:
     """`fxlens check --output-format json .` run once in the workspace."""
     result = subprocess.run(
         [sys.executable, "-m", "fxlens", "check", "--output-format", "json", "."],
@@ -59,8 +70,19 @@ def findings() -> list[dict]:
         text=True,
         timeout=850,
     )
-    assert result.returncode in (0, 1), result.stderr
-    return json.loads(result.stdout)
+    assert result.stdout.lstrip().startswith("["), f"exit {result.returncode}, no JSON: {result.stderr[-2000:]}"
+    failed = {}
+    for line in result.stderr.splitlines():
+        if (match := FAILED_FILE.match(line)) is not None:
+            failed[os.path.normpath(match.group(1))] = match.group(2)
+    return Check(json.loads(result.stdout), failed)
+
+
+def _assert_checked(call_id: str, check: Check) -> None:
+    """fxlens did not fail on the call's file or on a file holding one of its literals."""
+    files = {p.file for p in places(call_id)}
+    failed = {f: check.failed_files[f] for f in sorted(files & set(check.failed_files))}
+    assert not failed, f"fxlens check failed on {failed}"
 
 
 def _described(found: list[dict]) -> str:
@@ -68,10 +90,11 @@ def _described(found: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("call_id", list(CALLS))
-def test_check_reports_what_the_call_really_does(call_id: str, findings: list[dict]) -> None:
+def test_check_reports_what_the_call_really_does(call_id: str, check: Check) -> None:
     """A call that raises or silently loses outputs gets the rule that predicts it; a clean call gets none."""
+    _assert_checked(call_id, check)
     call = CALLS[call_id]
-    at_call = findings_at(call_id, findings)
+    at_call = findings_at(call_id, check.findings)
     reported = {f["code"] for f in at_call if f["severity"] in REPORTED}
     expected = expected_codes(call)
     what = call.get("exception", {}).get("message") or f"returned {call['outcome']}"
@@ -82,9 +105,10 @@ def test_check_reports_what_the_call_really_does(call_id: str, findings: list[di
 
 
 @pytest.mark.parametrize("call_id", TRACED)
-def test_check_resolves_and_traces_the_model_of_each_call(call_id: str, findings: list[dict]) -> None:
+def test_check_resolves_and_traces_the_model_of_each_call(call_id: str, check: Check) -> None:
     """torchvision traced the call's model: fxlens must know which model it is and trace it too."""
-    at_call = findings_at(call_id, findings)
+    _assert_checked(call_id, check)
+    at_call = findings_at(call_id, check.findings)
     unresolved = [f for f in at_call if f["code"] in ("FXL011", "FXL012")]
     assert not unresolved, f"the model is {model_class(CALLS[call_id])}:\n{_described(unresolved)}"
 
@@ -123,7 +147,7 @@ async def _complete(client: LanguageClient, file: str, line: int, character: int
         result = await client.text_document_completion_async(params)
         if isinstance(result, list):
             result = types.CompletionList(is_incomplete=False, items=result)
-        if (result is not None and not result.is_incomplete) or asyncio.get_running_loop().time() > deadline:
+        if result is None or not result.is_incomplete or asyncio.get_running_loop().time() > deadline:
             return result
         await asyncio.sleep(1)
 
@@ -131,7 +155,8 @@ async def _complete(client: LanguageClient, file: str, line: int, character: int
 @ASYNC
 @pytest.mark.parametrize("call_id", WITH_LITERALS)
 async def test_completion_in_the_node_literal_offers_the_real_names(client: LanguageClient, call_id: str) -> None:
-    """Inside the call's first node string (wherever it is written): every real name, and only valid queries."""
+    """Inside the call's first node string (wherever it is written): every real name, and only valid queries
+    (valid for one of the models, in a literal that calls on other models read too)."""
     call = CALLS[call_id]
     place = query_strings(call_id)[0]
     result = await _complete(client, place.file, place.line, place.character)
@@ -140,8 +165,12 @@ async def test_completion_in_the_node_literal_offers_the_real_names(client: Lang
     labels = [item.label for item in result.items]
     names = completion_names(call, place.query)
     missing = [n for n in names if n not in labels]
-    invalid = [label for label in labels if not is_valid_query(label, names)]
-    assert not missing, f"{len(missing)} of the model's {len(names)} names are not offered, e.g. {missing[:5]}"
+    valid = names + [n for other in place.shared_with for n in model_names(CALLS[other]) if CALLS[other].get("model")]
+    invalid = [label for label in labels if not is_valid_query(label, valid)]
+    assert not missing, (
+        f"{len(missing)} of the model's {len(names)} names are not offered, e.g. {missing[:5]}; "
+        f"offered {len(labels)}: {labels[:5]}"
+    )
     assert not invalid, f"offered names the model does not have: {invalid[:5]}"
 
 
