@@ -298,6 +298,30 @@ async def test_inlay_hints_in_a_cell_are_for_that_cells_calls_only(
     assert list(await client.text_document_inlay_hint_async(types.InlayHintParams(net, whole))) == []
 
 
+async def test_a_notebook_as_jupyterlab_lsp_sends_it_traces_the_model_of_its_cells(
+    client: RecordingClient, documents: Documents
+) -> None:
+    """jupyterlab-lsp sends a notebook as one Python text document under ``.virtual_documents/`` (magics
+    commented out, cells joined by blank lines): a text document like any other, its model built from it."""
+    text = "\n\n".join(
+        [
+            "# %matplotlib inline\nimport torch\nfrom torch import nn\n"
+            "from torchvision.models.feature_extraction import create_feature_extractor",
+            NET,
+            USE[len("!nvidia-smi\n") :],
+        ]
+    )
+    uri = documents.open(documents.write(".virtual_documents/analysis.ipynb", text))
+    found = await wait_for(
+        client,
+        lambda: client.published.get(uri),
+        lambda p: p is not None and "FXL001" in codes(p.diagnostics),
+        what="FXL001 on the model defined in the virtual document",
+    )
+    (diagnostic,) = found.diagnostics
+    assert diagnostic.message == "`rellu` is not a node of Net; did you mean `relu`?"
+
+
 async def test_no_cell_runs_when_its_model_is_traced(
     client: RecordingClient, notebook: Notebook, documents: Documents
 ) -> None:

@@ -112,6 +112,8 @@ class Workspace:
         for root in sorted(self._roots, key=lambda r: len(r.parts), reverse=True):
             if file.is_relative_to(root):
                 parts = list(file.relative_to(root).with_suffix("").parts)
+                if any(part.startswith(".") for part in parts[:-1]):
+                    return file.stem, False  # a hidden folder no import names (``.virtual_documents``): a script's
                 if parts[-1] == "__init__":
                     return ".".join(parts[:-1]), True
                 return ".".join(parts), False
