@@ -65,7 +65,7 @@ class ParsedDocument:
     def edit(self, changes: Sequence[TextChange], version: int) -> ParsedDocument:
         """The next version after LSP content changes (applied in one pass), reparsed incrementally."""
         text = apply_changes(self.text, changes)
-        old = self.syntax.source if self.syntax.repair is None else LineIndex(self.text).source
+        old = self.lines.source  # the bytes ``self.tree`` was parsed from
         return _build(self.uri, text, version, _edited(self.tree, old, LineIndex(text).source), self)
 
     def call_node(self, site: CallSite) -> Node:
