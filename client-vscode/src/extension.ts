@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { RESTART_COMMAND, SHOW_LOG_COMMAND, SHOW_NODES_COMMAND } from "./commands";
 import { Debouncer } from "./debounce";
 import { LanguageStatus } from "./languageStatus";
+import { NodePanel } from "./nodePanel";
 import { PythonExtensionBridge } from "./python";
 import { ServerManager } from "./server";
 import { showNodes } from "./showNodes";
@@ -23,17 +24,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   manager = new ServerManager(context.extensionPath, output, status, python);
   const server = manager;
+  const nodes = new NodePanel(server, context.extensionUri);
 
   context.subscriptions.push(
     output,
     status,
     python,
+    nodes,
     { dispose: () => debouncer.cancel() },
     vscode.commands.registerCommand(RESTART_COMMAND, () => {
       debouncer.cancel();
       return server.reload(true);
     }),
-    vscode.commands.registerCommand(SHOW_NODES_COMMAND, () => showNodes(server)),
+    vscode.commands.registerCommand(SHOW_NODES_COMMAND, (uri?: unknown, position?: unknown) => showNodes(nodes, uri, position)),
     vscode.commands.registerCommand(SHOW_LOG_COMMAND, () => output.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration("fxlens")) {

@@ -25,3 +25,18 @@ export function parseShowNodesResult(value: unknown): ShowNodesResult | undefine
   const { title, markdown } = value as Record<string, unknown>;
   return typeof title === "string" && typeof markdown === "string" ? { title, markdown } : undefined;
 }
+
+/** Client → server request (same params): the node table as data, with what the call selects (see `nodeTable.ts`). */
+export const NODE_TABLE_REQUEST = "fxlens/nodeTable";
+
+/**
+ * The document and position `fxlens.showNodes` was given: the server's code lens passes
+ * `[uri, {line, character}]`; from the command palette there are none (undefined).
+ */
+export function showNodesTarget(uri: unknown, position: unknown): { uri: string; position: ShowNodesParams["position"] } | undefined {
+  if (typeof uri !== "string" || position === null || typeof position !== "object") {
+    return undefined;
+  }
+  const { line, character } = position as Record<string, unknown>;
+  return Number.isInteger(line) && Number.isInteger(character) ? { uri, position: { line: line as number, character: character as number } } : undefined;
+}

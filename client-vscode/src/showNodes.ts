@@ -1,39 +1,20 @@
-/** `fxlens: Show Nodes`: the node table of the model under the cursor, as a Markdown preview. */
+/** `fxlens.showNodes`: the node view of the call under the cursor (command palette) or of a code lens's call. */
 
 import * as vscode from "vscode";
-import { parseShowNodesResult, SHOW_NODES_REQUEST, type ShowNodesParams } from "./protocol";
-import type { ServerManager } from "./server";
+import type { NodePanel } from "./nodePanel";
+import { showNodesTarget } from "./protocol";
 
-export async function showNodes(server: ServerManager): Promise<void> {
+/** Open `panel` on the call the code lens names (`[uri, {line, character}]`), else at the active editor's cursor. */
+export async function showNodes(panel: NodePanel, uri?: unknown, position?: unknown): Promise<void> {
+  const given = showNodesTarget(uri instanceof vscode.Uri ? uri.toString() : uri, position);
+  if (given !== undefined) {
+    await panel.show(vscode.Uri.parse(given.uri), new vscode.Position(given.position.line, given.position.character));
+    return;
+  }
   const editor = vscode.window.activeTextEditor;
   if (editor === undefined || editor.document.languageId !== "python") {
     void vscode.window.showWarningMessage("fxlens: open a Python file and put the cursor on a create_feature_extractor call.");
     return;
   }
-  const client = server.running?.languageClient;
-  if (client === undefined) {
-    void vscode.window.showWarningMessage("fxlens: the language server is not running (see fxlens: Restart Server and the fxlens output).");
-    return;
-  }
-  const params: ShowNodesParams = {
-    textDocument: { uri: client.code2ProtocolConverter.asUri(editor.document.uri) },
-    position: client.code2ProtocolConverter.asPosition(editor.selection.active),
-  };
-  let reply: unknown;
-  try {
-    reply = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: "fxlens: reading the model's nodes" },
-      () => client.sendRequest(SHOW_NODES_REQUEST, params),
-    );
-  } catch (error) {
-    void vscode.window.showErrorMessage(`fxlens: ${error instanceof Error ? error.message : String(error)}`);
-    return;
-  }
-  const result = parseShowNodesResult(reply);
-  if (result === undefined) {
-    void vscode.window.showErrorMessage("fxlens: the server's reply to Show Nodes has no title and markdown");
-    return;
-  }
-  const document = await vscode.workspace.openTextDocument({ language: "markdown", content: result.markdown });
-  await vscode.commands.executeCommand("markdown.showPreview", document.uri);
+  await panel.show(editor.document.uri, editor.selection.active);
 }
