@@ -49,16 +49,13 @@ def readable(text: str) -> str:
 
 
 def first_unreadable(text: str) -> int | None:
-    """The code-point offset of the first lone surrogate in ``text`` (read as U+FFFD), or None."""
+    """The code-point offset of the first lone surrogate in ``text`` (read as U+FFFD), or None: for a
+    caller that tells the user (a client sent one, or a file's invalid UTF-8 was decoded with
+    ``surrogateescape``)."""
     if text.isascii():
         return None
     found = _LONE_SURROGATE.search(text)
     return found.start() if found else None
-
-
-def utf8(text: str) -> bytes:
-    """The UTF-8 bytes fxlens parses for ``text``: lone surrogates become U+FFFD (three bytes each)."""
-    return readable(text).encode("utf-8")
 
 
 @dataclass(frozen=True)
