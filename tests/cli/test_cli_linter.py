@@ -134,3 +134,14 @@ def test_nodes_applies_configuration_and_command_line_arguments(tmp_path: Path, 
     )  # fmt: skip
     assert given.stdout.splitlines()[-1].split()[-1] == "1×3"
     assert "input: 1×3×32×32 (given)" in given.stderr
+
+
+def test_hostile_text_is_checked_and_fix_keeps_line_breaks_and_bytes(tmp_path: Path, cache: Path) -> None:
+    """Invalid UTF-8, Unicode spaces in a broken statement and CRLF: checked like any file, never a traceback."""
+    source = MISTAKES.replace("\n", "\r\n").encode() + b"x = (\xa0\xc2 \xff\r\n"  # broken, and not UTF-8
+    (tmp_path / "hostile.py").write_bytes(source)
+    result = fxlens("check", "--fix", "hostile.py", cwd=tmp_path, cache=cache)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    fixed = (tmp_path / "hostile.py").read_bytes()
+    assert fixed.endswith(b"x = (\xa0\xc2 \xff\r\n") and fixed.count(b"\r\n") == source.count(b"\r\n")
+    assert b'return_nodes=["layer1.0.relu_1", "layer5"]' in fixed

@@ -26,6 +26,7 @@ from fxlens.lint.findings import TextEdit
 from fxlens.pipeline import ResolvedCall, Tracer, check_document
 from fxlens.state import ModelState
 from fxlens.worker.supervisor import Supervisor
+from fxlens.workspace.callsites import SITE_WORDS
 from fxlens.workspace.launch import worker_launch
 from fxlens.workspace.modules import Workspace, path_of
 from fxlens.workspace.notebook import (
@@ -39,7 +40,7 @@ from fxlens.workspace.notebook import (
 )
 from fxlens.workspace.parse import parse_document
 
-MARKERS = ("create_feature_extractor", "get_graph_node_names")
+MARKERS = SITE_WORDS  # the names of the calls that are sites
 FIX_ROUNDS = 5  # a fix can reveal another (a renamed node now overlaps): re-check up to this often
 
 
@@ -70,7 +71,7 @@ def run_check(args: argparse.Namespace) -> int:
     outcome = asyncio.run(_check_all(sources, workspace, args))
     outcome.failed += unreadable
     for path, text in outcome.rewrites:
-        Path(path).write_text(text, encoding="utf-8")
+        Path(path).write_bytes(text.encode("utf-8", "surrogateescape"))  # line breaks and bytes as they were
     if outcome.diffs:
         print("".join(outcome.diffs), end="")
     print(format_findings(outcome.reported, args.output_format, _not_run(args)))
@@ -102,7 +103,8 @@ def _sources(files: Iterable[str]) -> tuple[list[Source], int]:
     found, unreadable = [], 0
     for path in files:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            # as it is on disk: line breaks kept (``--fix`` writes them back), invalid bytes read as U+FFFD
+            text = Path(path).read_bytes().decode("utf-8", "surrogateescape")
             notebook = read_notebook(text) if is_notebook(path) else None
         except (OSError, UnicodeDecodeError) as error:
             print(f"{display(path)}:1:1: cannot read the file: {error}", file=sys.stderr)
