@@ -40,8 +40,8 @@ Tracer = Callable[[ResolvedCall], Awaitable[ModelState]]  # a resolved call -> i
 def resolve_call(doc: ParsedDocument, site: CallSite, workspace: Workspace) -> ResolvedCall:
     """The model ``site`` names, statically (no code runs), with node names imported from other
     workspace modules read from there."""
+    spec = resolve_model(doc, site, workspace)  # from the site as the document holds it
     site = with_imported_literals(doc, site, workspace)
-    spec = resolve_model(doc, site, workspace)
     if isinstance(spec, ModelSpec) and spec.builder == "workspace":
         return ResolvedCall(site, spec, tuple(workspace_dependencies(spec, workspace)))
     return ResolvedCall(site, spec)
