@@ -73,17 +73,18 @@ h2 { font-size: 1em; font-weight: 600; margin: 4px 0; }
 #filter { flex: 0 1 320px; color: var(--vscode-input-foreground); background: var(--vscode-input-background);
   border: 1px solid var(--vscode-input-border, transparent); padding: 3px 6px; }
 #filter:focus { outline: 1px solid var(--vscode-focusBorder); }
-main { display: flex; gap: 16px; align-items: flex-start; }
-.tree-pane { flex: 0 0 300px; overflow: auto; font-family: var(--vscode-editor-font-family); }
+main { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.tree-pane { flex: 1 1 280px; max-width: 440px; overflow: auto; font-family: var(--vscode-editor-font-family); }
+.tree-label { white-space: nowrap; }
 .tree-pane details > :not(summary), .tree-pane details > .leaf { margin-left: 14px; }
 .leaf { margin-left: 14px; }
-.table-pane { flex: 1 1 auto; overflow: auto; }
+.table-pane { flex: 3 1 440px; overflow: auto; }
 table { border-collapse: collapse; width: 100%; }
 th { text-align: left; font-weight: 600; border-bottom: 1px solid var(--vscode-panel-border); }
 td, th { padding: 2px 8px; white-space: nowrap; }
 td.shape, .tree-label .shape, td.path, td.op { font-family: var(--vscode-editor-font-family); }
 tbody tr:hover { background: var(--vscode-list-hoverBackground); }
-tr.selected, .tree-label.selected { background: var(--vscode-editor-findMatchHighlightBackground); }
+tbody tr.selected, .tree-label.selected { background: var(--vscode-editor-findMatchHighlightBackground); }
 button.pick { all: unset; cursor: pointer; color: var(--vscode-textLink-foreground);
   font-family: var(--vscode-editor-font-family); }
 button.pick:hover { text-decoration: underline; }

@@ -168,3 +168,28 @@ def test_suggestions_inside_a_typed_node_string_include_real_nodes(vscode_sessio
     _step(vscode_session, "suggestions")
     labels = vscode_session["suggestions"]
     assert any(label.startswith("layer1.0.relu_1") for label in labels), labels
+
+
+def test_the_node_view_highlights_the_selection_filters_and_puts_a_clicked_node_into_the_call(
+    vscode_session: dict,
+) -> None:
+    _step(vscode_session, "nodeView")
+    view = vscode_session["nodeView"]
+    assert view["title"] == "Nodes of resnet18", view
+    assert view["selected"] == ["layer1.0.relu_1"], view  # what the call's return_nodes selects
+    assert {"layer1", "layer4", "fc"} <= set(view["tree"]), view  # the module tree's top level
+    assert view["filtered"] == ["layer4.1.relu", "layer4.1.relu_1"], view
+    # the cursor was in "layer1.0.relu_1": the click replaced that string
+    assert 'return_nodes=["layer4.1.relu_1", "layer9"]' in view["line"], view
+    assert "layer4.1.relu_1" in view["selectedAfter"], view  # the view followed the edit
+
+
+def test_a_code_lens_opens_the_node_view_on_its_own_call_and_a_click_appends_to_that_call(
+    vscode_session: dict,
+) -> None:
+    _step(vscode_session, "nodeLens")
+    lens = vscode_session["nodeLens"]
+    # the cursor was in the last call, whose only string selects nothing: the view shows the lens's call
+    assert lens["cursor"].startswith("Ln 7,"), lens
+    assert lens["selected"] == ["layer4.1.relu_1"], lens
+    assert 'return_nodes=["layer4.1.relu_1", "layer9", "fc"]' in lens["line"], lens

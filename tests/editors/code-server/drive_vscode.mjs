@@ -48,6 +48,8 @@ async function run() {
   await step("problems", problems);
   await step("hover", hover);
   await step("suggestions", suggestions);
+  await step("nodeView", nodeView);
+  await step("nodeLens", nodeLens);
 }
 
 /** Run one check; a failure is recorded with a screenshot, and the next check starts from Escape. */
@@ -109,6 +111,65 @@ async function suggestions() {
     const labels = await page.locator(".suggest-widget .monaco-list-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("aria-label") ?? ""));
     return labels.some((label) => label.includes("layer1.0.relu_1")) ? labels : undefined;
   }, "suggestions with layer1.0.relu_1");
+}
+
+/** The editor's line holding `text` (nbsp as spaces), or undefined. */
+async function editorLine(text) {
+  const lines = await page.locator(".monaco-editor .view-line").allInnerTexts();
+  return lines.map((line) => line.replace(/\u00a0/g, " ")).find((line) => line.includes(text));
+}
+
+/** fxlens: Show Nodes at the first node string opens the node view; filter it, click a node, read the call. */
+async function nodeView() {
+  await page.keyboard.press("Escape");
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goTo(Number(process.env.FXLENS_LINE), Number(process.env.FXLENS_HOVER_COLUMN));
+  await page.keyboard.press("F1");
+  await page.keyboard.type("fxlens: Show Nodes");
+  await until(() => page.locator(".quick-input-list .monaco-list-row", { hasText: "Show Nodes" }).count(), "the Show Nodes command");
+  await page.keyboard.press("Enter");
+  const view = page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+  const names = (selector) => view.locator(`#rows ${selector} button.pick`).allInnerTexts();
+  const selected = await until(async () => ((await names("tr")).length > 0 ? names("tr.selected") : undefined), "the node view's rows");
+  const tree = await view.locator("#tree > details > summary button.pick, #tree > .leaf button.pick").allInnerTexts();
+  await view.locator("#filter").fill("layer4.1.relu");
+  const filtered = await until(async () => {
+    const shown = await names("tr");
+    return shown.length > 0 && shown.every((name) => name.includes("layer4.1.relu")) ? shown : undefined;
+  }, "the filtered rows");
+  await view.locator("#rows button.pick", { hasText: /^layer4\.1\.relu_1$/ }).click();
+  const line = await until(() => editorLine('"layer4.1.relu_1"'), "the clicked node in the call");
+  const selectedAfter = await until(async () => {
+    const now = await names("tr.selected");
+    return now.includes("layer4.1.relu_1") ? now : undefined;
+  }, "the clicked node highlighted as selected");
+  result.nodeView = { selected, tree, filtered, line, selectedAfter, title: await view.locator("#title").innerText() };
+}
+
+/**
+ * With the cursor in the last call, the code lens of the first call opens the view on the first
+ * call; a click appends the node to that call's list (the cursor is not in it).
+ */
+async function nodeLens() {
+  await page.keyboard.press("Escape");
+  await page.locator(".tab", { hasText: "Nodes of resnet18" }).locator(".codicon-close").click();
+  await until(async () => (await page.locator("iframe.webview.ready").count()) === 0, "the node view closed");
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  const where = await until(async () => ((await cursor()).startsWith("Ln 7,") ? cursor() : undefined), "the cursor in the last call");
+  const lenses = page.locator(".codelens-decoration a", { hasText: "show nodes" });
+  await until(() => lenses.count(), "the code lenses");
+  const tops = await lenses.evaluateAll((links) => links.map((link) => link.getBoundingClientRect().top));
+  await lenses.nth(tops.indexOf(Math.min(...tops))).click();
+  const view = page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+  const selected = await until(async () => {
+    const now = await view.locator("#rows tr.selected button.pick").allInnerTexts();
+    return now.length > 0 ? now : undefined;
+  }, "the first call's selection");
+  await view.locator("#filter").fill("fc");
+  await view.locator("#rows button.pick", { hasText: /^fc$/ }).click();
+  const line = await until(() => editorLine('"fc"'), "the clicked node appended to the first call");
+  result.nodeLens = { selected, line, cursor: where };
 }
 
 try {
