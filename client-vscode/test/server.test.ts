@@ -1,6 +1,6 @@
 // The extension's messages against the real `fxlens serve` (no VS Code): the options object it
 // sends, its workspace/configuration answer, the didChangeConfiguration it sends instead of a
-// restart, fxlens/status and fxlens/showNodes. Skipped when the Python (FXLENS_TEST_PYTHON, else
+// restart, fxlens/status, fxlens/showNodes and fxlens/nodeTable. Skipped when the Python (FXLENS_TEST_PYTHON, else
 // python3, with ../server on PYTHONPATH) cannot import fxlens and torchvision.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -11,7 +11,9 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
 import { answerConfiguration, type FxlensOptions, type SettingsReader, toOptions } from "../src/options";
-import { parseShowNodesResult, parseStatus, SHOW_NODES_REQUEST, STATUS_NOTIFICATION, type ServerStatus } from "../src/protocol";
+import { buildRows, parseNodeTableReply } from "../src/nodeTable";
+import { planNameEdit } from "../src/nodeEdit";
+import { NODE_TABLE_REQUEST, parseShowNodesResult, parseStatus, SHOW_NODES_REQUEST, STATUS_NOTIFICATION, type ServerStatus } from "../src/protocol";
 
 const PYTHON = process.env.FXLENS_TEST_PYTHON ?? "python3";
 const ENV = {
@@ -127,6 +129,20 @@ describe("the extension's messages against fxlens serve", { skip, timeout: 180_0
     assert.ok(result, `${JSON.stringify(reply)}\n${log.slice(-2000)}`);
     assert.match(result.title, /ResNet|resnet18/);
     assert.match(result.markdown, /layer1\.0\.relu_1/);
+  });
+
+  it("answers fxlens/nodeTable with a reply the node view takes, and the call's literal for its edits", async () => {
+    const reply = parseNodeTableReply(await connection.sendRequest(NODE_TABLE_REQUEST, { textDocument: { uri }, position: { line: 4, character: 40 } }));
+    assert.ok(reply, log.slice(-2000));
+    assert.equal(reply.model, "resnet18");
+    assert.deepEqual(reply.selected, { train: ["layer1.0.relu_1"], eval: ["layer1.0.relu_1"] });
+    const rows = buildRows(reply);
+    assert.equal(rows.length, reply.table.eval.length);
+    assert.equal(rows.find((row) => row.name === "layer1.0.relu_1")?.shapes.eval, "1×64×56×56");
+    const lines = SCRIPT.split("\n");
+    const edit = planNameEdit((line) => lines[line] ?? "", { line: 0, character: 0 }, reply.arguments, "fc");
+    assert.deepEqual(edit?.range.start, { line: 4, character: lines[4].lastIndexOf("]") });
+    assert.equal(edit?.text, ', "fc"');
   });
 
   it("takes new settings by didChangeConfiguration, without a restart (FXL001 off)", async () => {
