@@ -66,6 +66,11 @@ def _plain(text: str) -> bool:
     return blank_ipython(text) == text
 
 
+def _inside(edits: Sequence[TextChange], span: CellSpan) -> bool:
+    """One ranged edit that ends inside the cell (a range past its end would reach the next cell)."""
+    return len(edits) == 1 and edits[0].range is not None and edits[0].range.end.line < span.lines
+
+
 def _shifted(edit: TextChange, lines: int) -> TextChange:
     """A cell's ranged content change as a change of the virtual script, where the cell starts at line ``lines``."""
     assert edit.range is not None
@@ -152,9 +157,8 @@ class Notebooks:
                     old, cell.text = cell.text, apply_changes(cell.text, edits)
                     cell.version = content.document.version
                     span = notebook.script.span_of(content.document.uri)
-                    ranged = all(edit.range is not None for edit in edits)
-                    if simple and ranged and span is not None and _plain(old) and _plain(cell.text):
-                        in_place = [_shifted(edit, span.start) for edit in edits]
+                    if simple and span is not None and _inside(edits, span) and _plain(old) and _plain(cell.text):
+                        in_place = [_shifted(edits[0], span.start)]
         notebook.rebuild()
         session.change(notebook.uri, in_place or [TextChange(notebook.script.text)], notebook.version)
         return removed
