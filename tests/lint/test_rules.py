@@ -183,7 +183,7 @@ def test_fxl012_an_unresolved_model_is_information_with_the_reason() -> None:
 
 
 def test_every_rule_has_a_stable_code_and_a_ruff_like_name() -> None:
-    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 16)]
+    assert list(RULES) == [f"FXL{i:03}" for i in range(1, 23)]
     assert all(rule.name.islower() and " " not in rule.name for rule in RULES.values())
 
 
@@ -244,3 +244,11 @@ def test_did_you_mean_prefers_names_of_the_same_stage(resnet: NodeTable) -> None
 def test_an_empty_string_being_typed_is_not_a_mistake_yet(resnet: NodeTable) -> None:
     assert lint('create_feature_extractor(m, return_nodes={"": "a", "fc": ""})', resnet)[1] == []
     assert lint('create_feature_extractor(m, return_nodes=["", ""])', resnet)[1] == []
+
+
+def test_fxl007_an_overwrite_in_one_mode_only_is_reported_for_that_mode() -> None:
+    """efficientnet's classifier Dropout is in-place: in training it overwrites ``flatten``, in eval it is a no-op."""
+    table = node_table(build_model(torchvision.models.efficientnet_b0, weights=None).model, [(1, 3, 64, 64)])
+    text, (finding,) = lint('create_feature_extractor(m, return_nodes=["flatten", "classifier.1"])', table)
+    assert finding.code == "FXL007" and at(text, finding) == "flatten"
+    assert "overwritten in place by `classifier.0` later in train mode" in finding.message

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fxlens.lint import (  # noqa: F401 - they register their rules
+    backbone_rules,
     call_rules,
     document_rules,
     model_rules,
+    module_rules,
     presence_rules,
     selection_rules,
 )
@@ -34,6 +36,8 @@ def lint_call_site(site: CallSite, state: ModelState) -> list[Finding]:
             findings += registered.check(site)
     for registered in rules_of(Scope.MODEL):
         findings += registered.check(site, state)
+    for registered in rules_of(Scope.SITE):
+        findings += [_placed_in_site(f, site) for f in registered.check(site, state)]
     for argument in site.node_arguments if extractor else ():
         found: list[Finding] = []
         for registered in rules_of(Scope.ARGUMENT):
@@ -69,6 +73,15 @@ def _placed(finding: Finding, site: CallSite, argument: NodeArgument) -> Finding
         return replace(finding, message=message, range=argument.range, fixes=())
     line = site.range.start.line + 1
     return replace(finding, message=f"{finding.message} (for the call on line {line}, model `{site.model_expr}`)")
+
+
+def _placed_in_site(finding: Finding, site: CallSite) -> Finding:
+    """A module-path site's finding in a string of one of its arguments, placed like a node argument's."""
+    for argument in site.node_arguments:
+        for query in argument.queries:
+            if finding.range in (query.name.range, query.output.range if query.output else None):
+                return _placed(finding, site, argument)
+    return finding
 
 
 def _once_per_range_and_code(findings: list[Finding]) -> list[Finding]:

@@ -24,6 +24,7 @@ class Scope(enum.Enum):
     MODEL = "model"  # check(site, state): the model's state itself
     PRESENCE = "presence"  # check(Presence): a query missing from a mode its argument needs
     SELECTION = "selection"  # check(Selected): what an accepted query selects in one mode
+    SITE = "site"  # check(site, state): a module-path site (get_submodule, IntermediateLayerGetter, ...)
 
 
 @dataclass(frozen=True)

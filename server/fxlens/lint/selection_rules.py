@@ -72,7 +72,7 @@ def overwritten_in_place(check: Selected) -> Iterator[Finding]:
     if node is not None and overwriter is not None:
         yield finding(
             "FXL007",
-            f"{_selected(check)} is overwritten in place by `{overwriter}` later{check.in_mode}: the "
+            f"{_selected(check)} is overwritten in place by `{overwriter}` later{check.overwritten_in_mode}: the "
             f"extractor returns the values after `{overwriter}`, not the ones `{node.name}` computed",
             check.query.name.range,
         )

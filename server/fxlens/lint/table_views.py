@@ -19,6 +19,8 @@ ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "return_nodes": MODES,
     "train_return_nodes": ("train",),
     "eval_return_nodes": ("eval",),
+    "module_path": MODES,
+    "return_layers": MODES,
 }
 
 
@@ -53,6 +55,7 @@ class Selected:
     together: dict[str, int]  # every query's chosen node index
     in_mode: str  # how messages name the mode ("" when both modes have the same nodes)
     overwritten: dict[str, str]  # selected node -> the in-place node that overwrites it in the pruned extractor
+    overwritten_in_mode: str  # how FXL007 names the mode: in-place ops (Dropout) can differ when the nodes do not
 
     @property
     def name(self) -> str:
@@ -75,18 +78,27 @@ def presences(site: CallSite, argument: NodeArgument, table: NodeTable) -> Itera
 
 
 def selections(argument: NodeArgument, table: NodeTable) -> Iterator[Selected]:
-    """What each query present in a mode selects there; once when both modes have the same nodes."""
+    """What each query present in a mode selects there, in each mode the argument needs. When both
+    modes have the same nodes, messages name no mode — except an overwrite that happens in only one
+    (a Dropout is in-place only in training)."""
     queries = checked_queries(argument)
     modes = ARGUMENT_MODES[argument.kind]
     same_graphs = len(modes) == 2 and table.names("train") == table.names("eval")
-    for mode in modes[1:] if same_graphs else modes:
+    per_mode = {}
+    for mode in modes:
         names = table.names(mode)
         usable = tuple(q for q in queries if query_is_present(q.name.value, names))
         together = select_outputs(names, {q.name.value: q.name.value for q in usable})
-        nodes = tuple(table.nodes(mode))
         overwritten = overwrite_after_pruning(table, mode, [names[i] for i in together.values()])
+        per_mode[mode] = (names, usable, together, overwritten)
+    same_overwrites = len({repr(sorted(v[3].items())) for v in per_mode.values()}) == 1
+    for mode, (names, usable, together, overwritten) in per_mode.items():
+        nodes = tuple(table.nodes(mode))
+        in_mode = "" if same_graphs else f" in {mode} mode"
+        overwritten_in_mode = "" if same_graphs and same_overwrites else f" in {mode} mode"
         for query in usable:
             name = query.name.value
             alone = select_outputs(names, {name: name}).get(name)
-            in_mode = "" if same_graphs else f" in {mode} mode"
-            yield Selected(query, usable, nodes, alone, together.get(name), together, in_mode, overwritten)
+            yield Selected(
+                query, usable, nodes, alone, together.get(name), together, in_mode, overwritten, overwritten_in_mode
+            )
