@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from fxlens.workspace.config import FxlensConfig, ModelOverride
+from fxlens.workspace.config import FxlensConfig
+from fxlens.workspace.overrides import configured_input
 from fxlens.workspace.spec import InputSpec, ModelSpec, TracerSettings
 
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
@@ -68,17 +69,8 @@ def configured(spec: ModelSpec, config: FxlensConfig, kwargs: Sequence[tuple[str
     merged.update(kwargs)
     example = spec.example_input
     if example.origin != "given":
-        configured_input = configured_shapes(config, override)
-        if configured_input is not None:
-            example = InputSpec(shapes=configured_input, origin="config")
+        example = configured_input(config, override) or example
     return replace(spec, kwargs=tuple(merged.items()), example_input=example)
-
-
-def configured_shapes(config: FxlensConfig, override: ModelOverride | None) -> tuple[tuple[int, ...], ...] | None:
-    """The input shapes configuration gives: the model's own, else the top-level ``input-shape``."""
-    if override is not None and override.input_shapes:
-        return override.input_shapes
-    return config.input_shapes or None
 
 
 def parse_kwargs(value: str) -> tuple[tuple[str, str], ...]:
