@@ -32,6 +32,18 @@ features = extractor(torch.rand(1, 3, 224, 224))
 torch.
 """
 NODE_LINE, NODE_COLUMN = 5, SCRIPT.splitlines()[5].index("layer1.0.relu2") + len("layer1.0.")
+BOUND = """import torch
+from torchvision.models import resnet50
+from torchvision.models.feature_extraction import create_feature_extractor
+
+TAPS = {"layer1.0.relu2": "low", "layer4": "high"}
+
+
+def build():
+    model = resnet50(weights=None, num_classes=10)
+    return create_feature_extractor(model, return_nodes=TAPS)
+"""
+BOUND_LINE, BOUND_COLUMN = 4, BOUND.splitlines()[4].index("layer1.0.relu2") + len("layer1.0.")
 TORCH_LINE, TORCH_COLUMN = 7, len("torch.")
 
 
@@ -140,6 +152,18 @@ async def main(jedi: str | None) -> None:
     print(f"fxlens completion of every name:    {summary(every_name)}")
     hovers = await round_trips(lambda: client.text_document_hover_async(hover), 300)
     print(f"fxlens hover on a node string:      {summary(hovers)}")
+    (root / "bound.py").write_text(BOUND)
+    bound_uri = (root / "bound.py").as_uri()
+    open_script(client, bound_uri, BOUND)
+    in_literal = types.CompletionParams(
+        types.TextDocumentIdentifier(bound_uri), types.Position(BOUND_LINE, BOUND_COLUMN)
+    )
+    for _ in range(600):  # the same model as before: its table is known once the document is parsed
+        if (await client.text_document_completion_async(in_literal)).items:
+            break
+        await asyncio.sleep(0.05)
+    above = await round_trips(lambda: client.text_document_completion_async(in_literal), 300)
+    print(f"fxlens completion in a literal above its call: {summary(above)}")
     pid = client._server.pid  # type: ignore[union-attr]
     print(f"fxlens server RSS: {rss_mb(pid):.0f} MB")
 
