@@ -90,6 +90,8 @@ def test_node_tables_round_trip_through_json_text(table: NodeTable) -> None:
         node=text,
         mode=st.sampled_from(["", "train", "eval"]),
         details=st.lists(text, max_size=2).map(tuple),
+        leaf_fix=st.lists(text, max_size=2).map(tuple),
+        leaf_paths=st.lists(text, max_size=2).map(tuple),
     )
 )
 def test_problems_round_trip(problem: Problem) -> None:

@@ -220,6 +220,10 @@ class Problem:
     node: str = ""  # for shape errors: the node whose shape could not be computed
     mode: Mode | Literal[""] = ""
     details: tuple[str, ...] = field(default=())  # e.g. the traceback's user frames
+    # for trace errors: ``module:Class`` leaf modules with which the worker traced the model (a verified
+    # fix), and the module paths that become single nodes with them (nodes inside are not selectable)
+    leaf_fix: tuple[str, ...] = ()
+    leaf_paths: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return to_json(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fxlens.lint.findings import Finding
+from fxlens.lint.leaf_fix import leaf_fix_offer
 from fxlens.lint.registry import Scope, finding, rule
 from fxlens.nodes import NodeTable, Problem, SourceLocation
 from fxlens.state import ModelState
@@ -33,7 +34,11 @@ def untraceable_model(site: CallSite, state: ModelState) -> Iterator[Finding]:
         related = ((state.location, f"{state.kind} error here: {state.message}"),)
     if state.hint:
         message += f"; hint: {state.hint}"
-    yield finding("FXL011", message, site.model_range or site.range, related=related)
+    offer = leaf_fix_offer(site, state)
+    if offer is not None:
+        message += f"; {offer.sentence}"
+    fixes = (offer.fix,) if offer is not None and offer.fix is not None else ()
+    yield finding("FXL011", message, site.model_range or site.range, fixes=fixes, related=related)
 
 
 @rule(

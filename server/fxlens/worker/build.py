@@ -23,6 +23,7 @@ from fxlens.fx.inputs import wanted_input
 from fxlens.nodes import ORIGIN_LABELS, InputInfo, NodeTable, Problem
 from fxlens.worker.errors import is_library_file, is_memory_error, problem_from_exception
 from fxlens.worker.loader import WorkspaceImporter
+from fxlens.worker.trace_failure import explained_trace_problem
 from fxlens.workspace.spec import ModelSpec, TracerSettings, script_folder
 
 Phase = Literal["import", "build", "trace"]
@@ -81,7 +82,13 @@ def _build_table(
     phase("trace")
     example = _input_info(spec, built.model, model, factory, args, kwargs)
     inputs, tracer_kwargs, concrete_args = _trace_arguments(spec, example, built.device)
-    table = _traced_table(model, inputs, tracer_kwargs, concrete_args, is_user_file)
+    try:
+        table = _traced_table(model, inputs, tracer_kwargs, concrete_args, is_user_file)
+    except _Failed as failed:
+        problem = explained_trace_problem(
+            failed.problem, failed.__cause__, model, tracer_kwargs, concrete_args, spec.file
+        )
+        raise _Failed(problem) from failed
     if example.origin == "first-layer" and table.shape_failures:
         table, example = _common_size(model, table, example, spec.example_input.dtype, (tracer_kwargs, concrete_args))
     notes = [built.note, WEIGHTS_NOTE if spec.weights_requested else ""]

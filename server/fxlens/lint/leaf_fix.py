@@ -1,0 +1,61 @@
+"""The verified leaf-module fix of an untraceable model, as an edit of the call, and what it costs.
+
+The worker traced the model with the leaf classes (``Problem.leaf_fix``); this module writes them into
+the call as ``tracer_kwargs={"leaf_modules": [Gate]}`` — unless a node the call asks for lies inside one
+of the leaf modules, where the fix would make it vanish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fxlens.lint.findings import Fix, TextEdit
+from fxlens.nodes import Problem
+from fxlens.workspace.callsite import CallSite, Position, Range
+
+FIXABLE_FUNCTIONS = ("create_feature_extractor", "get_graph_node_names")  # they take tracer_kwargs
+
+
+@dataclass(frozen=True)
+class LeafFixOffer:
+    """The fix (None when not offered) and the sentence the finding adds about it."""
+
+    fix: Fix | None
+    sentence: str
+
+
+def leaf_fix_offer(site: CallSite, problem: Problem) -> LeafFixOffer | None:
+    """The leaf fix for ``site`` whose model failed with ``problem``; None when the worker found none or
+    the call cannot take it as a new argument (a ``tracer_kwargs`` is already written)."""
+    if not problem.leaf_fix or site.function not in FIXABLE_FUNCTIONS or site.tracer_kwargs:
+        return None
+    names = [reference.partition(":")[2] for reference in problem.leaf_fix]
+    shown = ", ".join(f"`{n}`" for n in names)
+    inside = [p for p in problem.leaf_paths if p]
+    vanishing = [
+        q.name.value
+        for argument in site.node_arguments
+        for q in argument.queries
+        if any(q.name.value.startswith(f"{path}.") for path in inside)
+    ]
+    if vanishing:
+        lost = ", ".join(f"`{v}`" for v in dict.fromkeys(vanishing))
+        return LeafFixOffer(None, f"making {shown} a leaf would trace, but the requested {lost} would vanish")
+    at = _insertion_point(site)
+    if at is None:
+        return None
+    text = ", ".join(names)
+    edit = TextEdit(Range(at, at), f', tracer_kwargs={{"leaf_modules": [{text}]}}')
+    cost = f"the nodes inside {', '.join(f'`{p}`' for p in inside)} stop being selectable" if inside else ""
+    sentence = f"fix: make {shown} a leaf (the model then traces){'; ' + cost if cost else ''}"
+    return LeafFixOffer(
+        Fix(f'Make {shown} a leaf: tracer_kwargs={{"leaf_modules": [{text}]}}', (edit,), True), sentence
+    )
+
+
+def _insertion_point(site: CallSite) -> Position | None:
+    """Just after the last positional argument (the model or a node argument): a keyword argument
+    written there keeps the call valid whatever follows."""
+    ends = [site.model_range.end] if site.model_range is not None else []
+    ends += [a.range.end for a in site.node_arguments if not a.by_keyword]
+    return max(ends) if ends else None
