@@ -143,6 +143,26 @@ class ShapeFailure:
         return f"shape unavailable: {self.message}"
 
 
+ModuleEntryKind = Literal["module", "parameter", "buffer"]
+
+
+@dataclass(frozen=True)
+class ModuleEntry:
+    """One path ``get_submodule`` / ``get_parameter`` / ``get_buffer`` accept: a submodule (from
+    ``named_modules()``), a parameter or a buffer, with what hover shows of it."""
+
+    path: str  # ``layer3.1``, ``layer3.1.conv1.weight``
+    kind: ModuleEntryKind
+    type_name: str  # a module's qualified class (``torch.nn.Conv2d``); ``Parameter`` / ``Tensor`` otherwise
+    parameters: int = 0  # a module: the parameters it holds, recursively; a parameter: its size
+    shape: tuple[int, ...] = ()  # a parameter's or buffer's shape
+    outputs: tuple[tuple[Mode, str], ...] = ()  # a module, per mode: the node whose output is the module's
+
+    def output_node(self, mode: Mode) -> str:
+        """The node that gives this module's output in ``mode`` ("" when the module never runs)."""
+        return next((name for m, name in self.outputs if m == mode), "")
+
+
 @dataclass(frozen=True)
 class NodeTable:
     """The nodes of a model in train and eval mode, in execution order."""
@@ -155,6 +175,15 @@ class NodeTable:
     notes: tuple[str, ...] = ()  # plain-language remarks (CPU fallback, default input, ...)
     shape_paths: tuple[tuple[Mode, ShapePath], ...] = ()  # per mode, the deepest path that produced shapes
     shape_failures: tuple[ShapeFailure, ...] = ()  # per mode with missing shapes, why
+    modules: tuple[ModuleEntry, ...] = ()  # submodules, parameters and buffers, as named_modules() lists them
+
+    def module(self, path: str) -> ModuleEntry | None:
+        """The submodule, parameter or buffer at ``path`` (None: the model has none there)."""
+        return self._modules.get(path)
+
+    @cached_property
+    def _modules(self) -> dict[str, ModuleEntry]:
+        return {entry.path: entry for entry in self.modules}
 
     @property
     def shape_failure(self) -> ShapeFailure | None:

@@ -18,6 +18,7 @@ from torch.fx.node import _get_qualified_name
 
 from fxlens.fx.dataflow import data_flow
 from fxlens.fx.defaults import with_defaults
+from fxlens.fx.modules import module_entries, qualified_class_name
 from fxlens.fx.shapes import InputLike, Propagation, propagate, tensor_meta
 from fxlens.fx.tracer import NodePathTracer, is_model_file, source_line
 from fxlens.nodes import (
@@ -78,10 +79,12 @@ def node_table(
     finally:
         model.train(was_training)
     failures = tuple(_shape_failure(traced[m], shapes[m], m) for m in MODES if shapes[m].failure is not None)
+    rows = {m: _rows(traced[m], shapes[m], m) for m in MODES}
     return NodeTable(
-        model_type=_qualified_class_name(type(model)),
-        train=_rows(traced["train"], shapes["train"], "train"),
-        eval=_rows(traced["eval"], shapes["eval"], "eval"),
+        model_type=qualified_class_name(type(model)),
+        train=rows["train"],
+        eval=rows["eval"],
+        modules=module_entries(model, rows),
         example_input=input_info,
         notes=tuple(dict.fromkeys(notes)),
         shape_paths=tuple((m, shapes[m].path) for m in MODES if shapes[m].path is not None),
@@ -264,7 +267,7 @@ def _tensor_leaves(value: Any) -> list[torch.Tensor] | None:
 def _readable_target(graph_module: fx.GraphModule, node: fx.Node) -> str:
     """``torch.nn.Conv2d``, ``torch.add``, ``operator.add``, ``Tensor.flatten``, ``input``."""
     if node.op == "call_module":
-        return _qualified_class_name(type(graph_module.get_submodule(node.target)))
+        return qualified_class_name(type(graph_module.get_submodule(node.target)))
     if node.op == "call_method":
         return f"Tensor.{node.target}"
     if node.op == "call_function":
@@ -275,13 +278,6 @@ def _readable_target(graph_module: fx.GraphModule, node: fx.Node) -> str:
     if node.op == "placeholder":
         return "input"
     return str(node.target)
-
-
-def _qualified_class_name(cls: type) -> str:
-    """``torch.nn.Conv2d`` for classes re-exported by ``torch.nn``, else ``module.QualName``."""
-    if cls.__module__.startswith("torch.nn.") and getattr(nn, cls.__name__, None) is cls:
-        return f"torch.nn.{cls.__name__}"
-    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 _HINTS = (

@@ -1,16 +1,21 @@
-"""Completion inside node-name strings: every valid name for the argument, in execution order."""
+"""Completion inside a site's strings: every valid name for the argument, in its namespace — fx node
+names in execution order, or module paths in ``named_modules()`` order."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from lsprotocol import types
 
 from fxlens.lsp.describe import ARGUMENT_MODES, as_markup, detail, hover_markdown, meaning
+from fxlens.lsp.module_paths import NAMESPACE, path_candidates, path_detail
 from fxlens.nodes import NodeTable, Problem
 from fxlens.state import ModelState
+from fxlens.workspace.callsite import MODULE_ARG_KINDS
 from fxlens.workspace.parse import CursorContext
 from fxlens.workspace.spec import Unresolved
+
+NODE_NAMESPACE = "fx node"  # how completion names the namespace of create_feature_extractor's strings
 
 
 def candidates(table: NodeTable, kind: str) -> list[tuple[str, str]]:
@@ -56,21 +61,20 @@ def completion_list(
     """
     shared_range = edit_range is not None and "editRange" in item_defaults
     shared_data = "data" in item_defaults
-    data = {"table": table_key}
+    paths = context.kind in MODULE_ARG_KINDS
+    data = {"table": table_key, "namespace": NAMESPACE} if paths else {"table": table_key}
     typed = context.prefix
     scope = typed[: typed.rfind(".") + 1]
     items = []
-    for index, (name, mark) in enumerate(candidates(table, context.kind)):
+    for index, (name, kind, text) in enumerate(_offered(context, table)):
         if not name.startswith(scope):
             continue
-        found = meaning(name, table)
-        node = found.any_node() if found else None
         items.append(
             types.CompletionItem(
                 label=name,
-                kind=types.CompletionItemKind.Module if found and found.is_prefix else types.CompletionItemKind.Field,
-                detail=(f"{mark} · " if mark else "")
-                + (f"selects {node.name}" if found and found.is_prefix else detail(node)),
+                kind=kind,
+                detail=text,
+                label_details=types.CompletionItemLabelDetails(description=NAMESPACE if paths else NODE_NAMESPACE),
                 sort_text=f"{index:06d}",
                 data=None if shared_data else data,
                 text_edit=types.TextEdit(edit_range, name) if edit_range is not None and not shared_range else None,
@@ -85,12 +89,28 @@ def completion_list(
     )
 
 
+def _offered(context: CursorContext, table: NodeTable) -> Iterator[tuple[str, types.CompletionItemKind, str]]:
+    """``(label, item kind, detail)`` of every name the cursor's string may hold, in the site's namespace."""
+    if context.kind in MODULE_ARG_KINDS:
+        for entry in path_candidates(table, context.call_site.function):
+            item_kind = types.CompletionItemKind.Module if entry.kind == "module" else types.CompletionItemKind.Field
+            yield entry.path, item_kind, path_detail(entry, table)
+        return
+    for name, mark in candidates(table, context.kind):
+        found = meaning(name, table)
+        node = found.any_node() if found else None
+        prefix = found is not None and found.is_prefix
+        item_kind = types.CompletionItemKind.Module if prefix else types.CompletionItemKind.Field
+        yield name, item_kind, (f"{mark} · " if mark else "") + (f"selects {node.name}" if prefix else detail(node))
+
+
 def documentation(
     item: types.CompletionItem, table: NodeTable, formats: Sequence[str] | None = None
 ) -> types.CompletionItem:
     """``item`` with its hover text as documentation, in one of the client's ``formats`` (for
     ``completionItem/resolve``; the label is the name)."""
-    text = hover_markdown(item.label, table)
+    namespace = item.data.get("namespace") if isinstance(item.data, dict) else None
+    text = hover_markdown(item.label, table, "module_path" if namespace == NAMESPACE else "return_nodes")
     if text is not None:
         item.documentation = as_markup(text, formats)
     return item

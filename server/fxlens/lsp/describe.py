@@ -1,4 +1,5 @@
-"""What a node-name string means for a traced model: the node, or the node a module prefix selects."""
+"""What a site's string means for a traced model: the node, or the node a module prefix selects;
+for a module-path site, the module (``fxlens.lsp.module_paths``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
+from fxlens.lsp.module_paths import path_hover_markdown
 from fxlens.nodes import MODES, Mode, NodeInfo, NodeTable, SourceLocation
-from fxlens.workspace.callsite import NodeArgKind
+from fxlens.workspace.callsite import MODULE_ARG_KINDS, NodeArgKind
 
 ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "return_nodes": MODES,
     "train_return_nodes": ("train",),
     "eval_return_nodes": ("eval",),
+    "module_path": MODES,  # a module's output, as the node that gives it (``NodeTable.selected``)
+    "return_layers": MODES,
 }
 
 
@@ -47,8 +51,11 @@ def as_markup(markdown: str, formats: Sequence[str] | None) -> types.MarkupConte
     return types.MarkupContent(types.MarkupKind.PlainText, plain)
 
 
-def hover_markdown(query: str, table: NodeTable) -> str | None:
-    """Markdown for a node-name string: what it is, its output per mode, where it comes from."""
+def hover_markdown(query: str, table: NodeTable, kind: NodeArgKind = "return_nodes") -> str | None:
+    """Markdown for a site's string: for a node name what it is, its output per mode, where it comes
+    from; for a module path (``kind`` in ``MODULE_ARG_KINDS``) ``path_hover_markdown``."""
+    if kind in MODULE_ARG_KINDS:
+        return path_hover_markdown(query, table)
     found = meaning(query, table)
     if found is None:
         return None

@@ -86,9 +86,15 @@ def run(tcp: tuple[str, int] | None = None, log_messages: bool = False) -> None:
     )
     logging.getLogger("fxlens").setLevel(logging.INFO)
     if tcp is None:
-        serve_stdio(server)
+        serve_stdio(server, on_close=_end_session)
     else:
         serve_tcp(server, *tcp)
+
+
+async def _end_session() -> None:
+    """When the connection ends, however it ends: stop the worker and what it started."""
+    if server.session is not None:
+        await server.session.stop()
 
 
 # -- lifecycle and settings ----------------------------------------------------------------------
@@ -287,7 +293,7 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
         return None
     session = ls.require_session()
     _, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), HOVER_WAIT)
-    text = hover_markdown(context.string.value, state) if isinstance(state, NodeTable) else None
+    text = hover_markdown(context.string.value, state, context.kind) if isinstance(state, NodeTable) else None
     if text is None:
         return None
     formats = ls.capability("text_document", "hover", "content_format")

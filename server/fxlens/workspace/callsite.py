@@ -1,4 +1,8 @@
-"""``CallSite``: one ``create_feature_extractor`` / ``get_graph_node_names`` call found in a file.
+"""``CallSite``: one call found in a file whose strings name parts of a model (a *site*).
+
+``create_feature_extractor`` / ``get_graph_node_names`` name fx nodes; ``get_submodule``,
+``get_parameter``, ``get_buffer``, ``named_modules()`` lookups and torchvision's
+``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone`` name module paths.
 
 Plain data produced by ``fxlens.workspace.parse`` from source text (no torch, nothing executed).
 Positions are 0-based lines and 0-based columns counted in Unicode code points of the line
@@ -14,8 +18,23 @@ from fxlens.jsondata import from_json, to_json
 
 Library = Literal["torchvision", "timm", "fxlens"]  # whose feature-extraction function a call uses
 
-NodeArgKind = Literal["return_nodes", "train_return_nodes", "eval_return_nodes"]
+NodeArgKind = Literal["return_nodes", "train_return_nodes", "eval_return_nodes", "module_path", "return_layers"]
 NODE_ARG_KINDS: tuple[NodeArgKind, ...] = ("return_nodes", "train_return_nodes", "eval_return_nodes")
+# the strings of the other kinds of site name module paths (``named_modules()``), not fx nodes
+MODULE_ARG_KINDS: tuple[NodeArgKind, ...] = ("module_path", "return_layers")
+
+SiteFunction = Literal[
+    "create_feature_extractor",
+    "get_graph_node_names",
+    "get_submodule",  # model.get_submodule("layer3.1"), a forward hook registered on it included
+    "get_parameter",
+    "get_buffer",
+    "named_modules",  # dict(model.named_modules())["layer3.1"]
+    "named_modules_loop",  # for name, m in model.named_modules(): if name == "layer4": ...
+    "IntermediateLayerGetter",
+    "BackboneWithFPN",
+    "resnet_fpn_backbone",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -65,7 +84,7 @@ class NodeArgument:
     """
 
     kind: NodeArgKind
-    form: Literal["list", "tuple", "set", "dict", "other"]  # "other": not a literal collection
+    form: Literal["list", "tuple", "set", "dict", "string", "other"]  # "other": not a literal; "string": one
     queries: tuple[NodeQuery, ...]
     range: Range  # the argument's value, in the call
     by_keyword: bool
@@ -78,10 +97,28 @@ class NodeArgument:
 
 
 @dataclass(frozen=True)
+class IntItem:
+    """One integer literal of an argument (``None`` value: an item that is not an integer literal)."""
+
+    value: int | None
+    range: Range
+
+
+@dataclass(frozen=True)
+class IntArgument:
+    """An argument written as an integer or a list/tuple of integers (``returned_layers=[2, 3]``)."""
+
+    name: str  # the parameter: ``returned_layers``, ``trainable_layers``, ``in_channels_list``, ...
+    items: tuple[IntItem, ...]
+    range: Range  # the value in the call
+    is_list: bool  # a list/tuple literal (False: one integer)
+
+
+@dataclass(frozen=True)
 class CallSite:
     """A recognised call and everything the lint rules and the resolver need from it."""
 
-    function: Literal["create_feature_extractor", "get_graph_node_names"]
+    function: SiteFunction
     library: Library  # where the function was imported from
     range: Range  # the whole call
     model_expr: str  # source text of the model argument ("" when missing)
@@ -90,9 +127,13 @@ class CallSite:
     tracer_kwargs: str = ""  # literal source text, "" when absent or not a literal
     concrete_args: str = ""
     suppress_diff_warning: bool | None = None
+    int_arguments: tuple[IntArgument, ...] = ()  # BackboneWithFPN / resnet_fpn_backbone numbers
 
     def argument(self, kind: NodeArgKind) -> NodeArgument | None:
         return next((a for a in self.node_arguments if a.kind == kind), None)
+
+    def int_argument(self, name: str) -> IntArgument | None:
+        return next((a for a in self.int_arguments if a.name == name), None)
 
     def to_json(self) -> dict:
         return to_json(self)

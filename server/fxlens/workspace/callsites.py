@@ -1,4 +1,5 @@
-"""Find ``create_feature_extractor`` / ``get_graph_node_names`` calls in a syntax tree.
+"""Find the sites of a syntax tree: ``create_feature_extractor`` / ``get_graph_node_names`` calls and
+the calls whose strings name module paths (``fxlens.workspace.module_sites``).
 
 A call counts only when the function really comes from torchvision's feature extraction module,
 timm (``timm.models`` / ``timm.layers``) or ``fxlens.fx``, whatever the import form. Candidates
@@ -16,6 +17,14 @@ from tree_sitter import Node
 
 from fxlens.workspace.bindings import Followed, follow
 from fxlens.workspace.callsite import NODE_ARG_KINDS, CallSite, Library, NodeArgKind, NodeArgument, NodeQuery
+from fxlens.workspace.module_sites import (
+    CLASSES,
+    SITE_PARAMETERS,
+    WORDS,
+    module_call_site,
+    module_site_of,
+    site_following,
+)
 from fxlens.workspace.queries import Form, read_queries
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
@@ -33,7 +42,10 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
         "concrete_args",
     ),
     "get_graph_node_names": ("model", "tracer_kwargs", "suppress_diff_warning", "concrete_args"),
+    **SITE_PARAMETERS,
 }
+MODEL_CLASSES = frozenset(CLASSES.values())  # module-path sites that are checked even without strings
+SITE_WORDS: tuple[str, ...] = (*FUNCTIONS, *WORDS)  # a file without any of these has no site
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _WORD = re.compile(rb"\w")
 
@@ -69,7 +81,7 @@ def find_call_sites(
     ``known`` maps the keys of an earlier version's sites to those sites: a call whose key is there
     is not rebuilt, so an edit costs only the calls it touched (see ``_site_key``).
     """
-    words = set(FUNCTIONS) | symbols.aliases_of(FUNCTIONS)
+    words = set(FUNCTIONS) | symbols.aliases_of(FUNCTIONS) | set(WORDS) | symbols.aliases_of(WORDS)
     calls: dict[int, Node] = {}
     for word in words:
         needle = word.encode()
@@ -87,6 +99,9 @@ def find_call_sites(
         call = calls[start]
         found = _function_of(syntax, symbols, call)
         if found is None:
+            module_site = _module_site(syntax, symbols, call, known)
+            if module_site is not None:
+                sites.append(module_site)
             continue
         own = (found, _node_key(syntax, call)) if not call.has_error else None
         if known and own is not None and (own, ()) in known:  # its node names are all in the call's own text
@@ -100,7 +115,26 @@ def find_call_sites(
     return sites
 
 
-def _site_key(syntax: Syntax, own: Hashable | None, followed: Mapping[NodeArgKind, Followed]) -> Hashable | None:
+def _module_site(
+    syntax: Syntax, symbols: Symbols, call: Node, known: Mapping[Hashable, CallSite] | None
+) -> FoundSite | None:
+    """The module-path site ``call`` is (reused from ``known`` when its text and literals are the same)."""
+    found = module_site_of(syntax, symbols, call, call_arguments)
+    if found is None:
+        return None
+    if found.model is not None and syntax.text(found.model) == "self":
+        return None  # a module looking up its own paths: which model ``self`` is, is not known here
+    followed = site_following(syntax, symbols, found, call_arguments)
+    own = (found.function, _node_key(syntax, found.extent)) if not found.extent.has_error else None
+    key = _site_key(syntax, own, followed)  # type: ignore[arg-type]
+    reused = known.get(key) if known and key is not None else None
+    site = reused or module_call_site(syntax, found, followed, call_arguments)
+    if not site.node_arguments and not site.int_arguments and found.function not in MODEL_CLASSES:
+        return None  # ``m.get_submodule(name)``: no string to check
+    return FoundSite(site, call, key)
+
+
+def _site_key(syntax: Syntax, own: Hashable | None, followed: Mapping[str, Followed]) -> Hashable | None:
     """What a call's ``CallSite`` depends on, or None when that cannot be told from the text alone.
 
     ``own`` is the key of the call's own text (None when it has a syntax error: error recovery may

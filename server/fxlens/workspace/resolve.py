@@ -32,6 +32,8 @@ from fxlens.workspace.construction import CannotResolve, Construction
 from fxlens.workspace.factories import returned_model
 from fxlens.workspace.foreign import why_foreign
 from fxlens.workspace.inputs import file_input
+from fxlens.workspace.module_sites import SITE_PARAMETERS, named_backbone
+from fxlens.workspace.module_sites import model_node as site_model_node
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.overrides import apply_override, configured_input, override_for
 from fxlens.workspace.parse import ParsedDocument
@@ -73,12 +75,14 @@ class _Resolver:
         call = doc.call_node(site)
         arguments = call_arguments(doc.syntax, call, PARAMETERS[site.function])
         model_node = arguments["model"][0] if "model" in arguments else None
+        if site.function in SITE_PARAMETERS:  # a module-path site: the receiver or the model argument
+            model_node = site_model_node(doc.syntax, call, site.function, call_arguments)
         try:
             if model_node is None:
                 raise CannotResolve(
                     f"`{site.function}` is called without a model; pass the model as its first argument"
                 )
-            found = self._model(place, model_node, 0)
+            found = named_backbone(doc.syntax, site.function, model_node) or self._model(place, model_node, 0)
             if found.wrapper:
                 raise CannotResolve(
                     f"`{place.text(model_node)}` is the `nn.{found.wrapper}` wrapper, whose node names all start "
