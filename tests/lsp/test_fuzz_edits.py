@@ -260,5 +260,6 @@ async def test_random_edits_end_with_the_diagnostics_fxlens_check_reports(client
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 async def test_a_long_random_edit_run_ends_with_the_diagnostics_fxlens_check_reports(client: RecordingClient) -> None:
     await fuzz(client, steps=10_000, seed=2026)

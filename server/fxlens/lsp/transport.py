@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import sys
 import threading
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, Protocol
 
+from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 
@@ -24,6 +27,7 @@ from fxlens.lsp.protocol import FxlensProtocol
 
 logger = logging.getLogger("fxlens.lsp")
 
+CLOSE_WAIT = 10.0  # seconds ``on_close`` gets before the process ends anyway
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024  # far above any real document; a larger length is a broken stream
 _CONTENT_LENGTH = re.compile(rb"^\s*content-length\s*:\s*(\d+)\s*$", re.IGNORECASE)
 _HEADER = re.compile(rb"^\s*[A-Za-z][\w-]*\s*:")
@@ -75,8 +79,12 @@ async def serve(reader: Reader, protocol: FxlensProtocol, stop: threading.Event)
             return
         try:
             message = json.loads(body, object_hook=protocol.structure_message)
-        except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             protocol.reject_unparsable(error)
+            continue
+        except JsonRpcException as error:  # a notification whose params pygls cannot read: said, and dropped
+            logger.warning("dropped a message that cannot be read: %s", error)
+            protocol._server.report_server_error(error, JsonRpcException)
             continue
         try:
             protocol.handle_message(message)
@@ -84,21 +92,40 @@ async def serve(reader: Reader, protocol: FxlensProtocol, stop: threading.Event)
             logger.exception("handling a message failed")
 
 
-def serve_stdio(server: LanguageServer) -> None:
-    """Serve on stdin/stdout until ``exit`` or end of input; ``exit`` keeps its exit code."""
+def serve_stdio(server: LanguageServer, on_close: Callable[[], Awaitable[None]] | None = None) -> NoReturn:
+    """Serve on stdin/stdout until ``exit``, end of input or broken framing, then run ``on_close``
+    (end the worker) and exit — with ``exit``'s code: 0 after ``shutdown``, 1 without.
+
+    The process ends with ``os._exit``: the thread reading stdin may be blocked in a read that
+    never returns, and an ordinary exit would wait for it forever.
+    """
     server._stop_event = stop = threading.Event()
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
     reader = StdinAsyncReader(sys.stdin.buffer, server.thread_pool)
+
+    async def main() -> None:
+        try:
+            await serve(reader, server.protocol, stop)
+        finally:
+            if on_close is not None:
+                await asyncio.wait_for(on_close(), CLOSE_WAIT)
+
     code: int | str | None = 0
     try:
-        asyncio.run(serve(reader, server.protocol, stop))
+        asyncio.run(main())
     except BrokenPipeError:
         logger.error("the client closed the connection")
-    except SystemExit as exit_:  # the exit notification: 0 after shutdown, 1 without
+    except SystemExit as exit_:  # the exit notification
         code = exit_.code
-    finally:
-        server.shutdown()
-    sys.exit(code)
+    except TimeoutError:
+        logger.error("ending the worker took over %s s", CLOSE_WAIT)
+    stop.set()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the exit notification closed stdout already
+            pass
+    os._exit(code if isinstance(code, int) else int(code is not None))
 
 
 def serve_tcp(server: LanguageServer, host: str, port: int) -> None:
