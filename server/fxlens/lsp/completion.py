@@ -140,4 +140,4 @@ def not_ready(state: ModelState, tracing_off: str | None = None) -> types.Comple
         filter_text="",
         sort_text="~",
     )
-    return types.CompletionList(is_incomplete=state is None, items=[item])
+    return types.CompletionList(is_incomplete=state is None and tracing_off is None, items=[item])
