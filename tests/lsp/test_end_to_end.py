@@ -14,6 +14,7 @@ import pytest
 import pytest_lsp
 from conftest_lsp import BLOCKS, SERVER, TRAIN, codes, initialize_params, position_of, range_of, write_project
 from fxlens.lint import RULES
+from fxlens.lint.docs import rule_doc_uri
 from isolation import Documents, PushedSettings
 from lsprotocol import types
 from recording_client import RecordingClient
@@ -44,6 +45,7 @@ UNKNOWN_RELU2 = types.Diagnostic(  # what the server says about `layer1.0.relu2`
     " did you mean `layer1.0.relu`, `layer1.0.relu_1`, `layer1.1.relu`?",
     severity=ERROR,
     code="FXL001",
+    code_description=types.CodeDescription(href=rule_doc_uri("FXL001")),
     source="fxlens",
     data={"name": "unknown-node"},
 )
@@ -53,6 +55,7 @@ AUX_TRAIN_ONLY = types.Diagnostic(  # and about `aux`, a node of TinyNet's train
     " give train_return_nodes and eval_return_nodes separately",
     severity=WARNING,
     code="FXL002",
+    code_description=types.CodeDescription(href=rule_doc_uri("FXL002")),
     source="fxlens",
     data={"name": "mode-only-node"},
 )
@@ -263,6 +266,7 @@ async def test_editing_a_model_file_refreshes_the_documents_that_use_it(
             message="`aux` is not a node of TinyNet",
             severity=ERROR,
             code="FXL001",
+            code_description=types.CodeDescription(href=rule_doc_uri("FXL001")),
             source="fxlens",
             data={"name": "unknown-node"},
         ),
@@ -291,6 +295,7 @@ async def test_a_document_edited_while_tracing_gets_the_latest_versions_diagnost
             " `encoder.layers.encoder_layer_0.ln_1`",
             severity=ERROR,
             code="FXL010",
+            code_description=types.CodeDescription(href=rule_doc_uri("FXL010")),
             source="fxlens",
             data={"name": "renumbered-module-name"},
         )

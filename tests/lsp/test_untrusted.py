@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from conftest_lsp import SERVER, codes, initialize_params, range_of
+from conftest_lsp import SERVER, codes, initialize_params, position_of, range_of
+from fxlens.lint.docs import rule_doc_uri
 from isolation import Documents
 from lsprotocol import types
 from recording_client import RecordingClient
@@ -49,6 +50,7 @@ async def test_static_rules_still_run_and_no_model_code_does(client: RecordingCl
             " `eval_return_nodes` are specified, then both should be specified",
             severity=types.DiagnosticSeverity.Error,
             code="FXL009",
+            code_description=types.CodeDescription(href=rule_doc_uri("FXL009")),
             source="fxlens",
             data={"name": "invalid-arguments"},
         ),
@@ -58,6 +60,7 @@ async def test_static_rules_still_run_and_no_model_code_does(client: RecordingCl
             " torchvision's name check raises re.error on it",
             severity=types.DiagnosticSeverity.Error,
             code="FXL004",
+            code_description=types.CodeDescription(href=rule_doc_uri("FXL004")),
             source="fxlens",
             data={"name": "invalid-regex-query"},
         ),
@@ -75,3 +78,19 @@ async def test_static_rules_still_run_and_no_model_code_does(client: RecordingCl
 def ran(folder: Path) -> bool:
     """Whether the model's constructor ran (it leaves a file beside the script)."""
     return (folder / "ran").exists()
+
+
+async def test_completion_says_tracing_is_off_and_never_promises_a_trace(
+    client: RecordingClient, documents: Documents
+) -> None:
+    uri = documents.open(documents.write("script.py", SCRIPT))
+    await diagnostics_of(client, uri, lambda d: len(d) >= 2, what="the static findings", version=1)
+    where = position_of(SCRIPT, '"fc"], train', 1)
+    answer = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), where)
+    )
+    assert answer is not None and not answer.is_incomplete
+    assert [item.label for item in answer.items] == [
+        "fxlens: tracing is off: the workspace is not trusted, so no model code runs (static rules only)"
+    ]
+    assert not ran(documents.folder)

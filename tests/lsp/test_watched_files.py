@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 import pytest_lsp
 from conftest_lsp import SERVER, codes, initialize_params, range_of
+from fxlens.lint.docs import rule_doc_uri
 from isolation import Documents
 from lsprotocol import types
 from recording_client import RecordingClient
@@ -68,6 +69,7 @@ def unknown_in(text: str, name: str, suggested: str) -> types.Diagnostic:
         message=f"{unknown(name)}; did you mean {suggested}?",
         severity=types.DiagnosticSeverity.Error,
         code="FXL001",
+        code_description=types.CodeDescription(href=rule_doc_uri("FXL001")),
         source="fxlens",
         data={"name": "unknown-node"},
     )
@@ -150,6 +152,7 @@ async def test_a_module_created_on_disk_resolves_a_model_that_was_not_found(
             " module and call that",
             severity=types.DiagnosticSeverity.Information,
             code="FXL012",
+            code_description=types.CodeDescription(href=rule_doc_uri("FXL012")),
             source="fxlens",
             data={"name": "unresolved-model"},
         )

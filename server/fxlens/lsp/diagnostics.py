@@ -9,6 +9,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from fxlens.lint import Finding
+from fxlens.lint.docs import rule_doc_uri
 from fxlens.workspace.callsite import Range
 from fxlens.workspace.modules import path_of
 
@@ -47,6 +48,7 @@ def to_diagnostic(finding: Finding, to_range: Callable[[Range], types.Range]) ->
         message=finding.message,
         severity=SEVERITY[finding.severity],
         code=finding.code,
+        code_description=types.CodeDescription(href=rule_doc_uri(finding.code)),
         source="fxlens",
         related_information=related or None,
         data={"name": finding.name},
