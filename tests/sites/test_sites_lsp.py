@@ -121,3 +121,39 @@ async def test_node_name_completion_items_name_their_namespace(client: Recording
     )
     items = {item.label: item for item in result.items}
     assert items["layer1.0.relu_1"].label_details.description == "fx node"
+
+
+LOOKUPS = textwrap.dedent("""
+    from torchvision.models import resnet18
+    from torchvision.models.feature_extraction import get_graph_node_names
+
+    model = resnet18()
+    train_nodes, eval_nodes = get_graph_node_names(model)
+    has_relu = "layer1.0.relu2" in eval_nodes
+    for name, module in model.named_modules():
+        if name == "layer4.0":
+            print(module)
+""")
+
+
+async def test_names_looked_up_in_listed_names_complete_hover_and_are_checked(
+    client: RecordingClient, documents: Documents
+):
+    uri = documents.open(documents.write("lookups.py", LOOKUPS))
+    found = await diagnostics_of(client, uri, lambda d: "FXL023" in {str(x.code) for x in d}, what="traced")
+    assert [str(d.code) for d in found] == ["FXL023"]
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), position_of(LOOKUPS, '"layer1.0.relu2"', 1))
+    )
+    nodes = {item.label: item for item in result.items}
+    assert "layer1.0.relu_1" in nodes and "layer1" not in nodes  # exact names only: a prefix is not listed
+    assert nodes["layer1.0.relu_1"].label_details.description == "fx node"
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), position_of(LOOKUPS, '"layer4.0"', 1))
+    )
+    paths = {item.label: item for item in result.items}
+    assert "layer4.0" in paths and paths["layer4.0"].label_details.description == "module path"
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), position_of(LOOKUPS, '"layer4.0"', 2))
+    )
+    assert hover.contents.value.startswith("**`layer4.0`** — submodule `torchvision.models.resnet.BasicBlock`")

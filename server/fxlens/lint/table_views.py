@@ -21,6 +21,8 @@ ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "eval_return_nodes": ("eval",),
     "module_path": MODES,
     "return_layers": MODES,
+    "train_names": ("train",),
+    "eval_names": ("eval",),
 }
 
 

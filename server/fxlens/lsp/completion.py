@@ -11,7 +11,7 @@ from fxlens.lsp.describe import ARGUMENT_MODES, as_markup, detail, hover_markdow
 from fxlens.lsp.module_paths import NAMESPACE, path_candidates, path_detail
 from fxlens.nodes import NodeTable, Problem
 from fxlens.state import ModelState
-from fxlens.workspace.callsite import MODULE_ARG_KINDS
+from fxlens.workspace.callsite import MODULE_ARG_KINDS, NAME_LIST_KINDS
 from fxlens.workspace.parse import CursorContext
 from fxlens.workspace.spec import Unresolved
 
@@ -95,6 +95,10 @@ def _offered(context: CursorContext, table: NodeTable) -> Iterator[tuple[str, ty
         for entry in path_candidates(table, context.call_site.function):
             item_kind = types.CompletionItemKind.Module if entry.kind == "module" else types.CompletionItemKind.Field
             yield entry.path, item_kind, path_detail(entry, table)
+        return
+    if context.kind in NAME_LIST_KINDS:  # a lookup in get_graph_node_names' list: exact names of its mode
+        for node in table.nodes(ARGUMENT_MODES[context.kind][0]):
+            yield node.name, types.CompletionItemKind.Field, detail(node)
         return
     for name, mark in candidates(table, context.kind):
         found = meaning(name, table)

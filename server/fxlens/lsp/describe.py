@@ -18,6 +18,8 @@ ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "eval_return_nodes": ("eval",),
     "module_path": MODES,  # a module's output, as the node that gives it (``NodeTable.selected``)
     "return_layers": MODES,
+    "train_names": ("train",),
+    "eval_names": ("eval",),
 }
 
 

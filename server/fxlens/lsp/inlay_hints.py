@@ -8,13 +8,15 @@ from lsprotocol import types
 
 from fxlens.lsp.describe import ARGUMENT_MODES, meaning
 from fxlens.nodes import NodeTable
-from fxlens.workspace.callsite import CallSite, Position, Range
+from fxlens.workspace.callsite import MODULE_ARG_KINDS, CallSite, Position, Range
 
 
 def shape_hints(site: CallSite, table: NodeTable, to_range: Callable[[Range], types.Range]) -> list[types.InlayHint]:
     """One hint per known node string, showing the selected node's output (eval mode if it has one)."""
     hints = []
     for argument in site.node_arguments:
+        if argument.kind in MODULE_ARG_KINDS:
+            continue  # a module path: fx node names are another namespace
         for query in argument.queries:
             found = meaning(query.name.value, table) if query.name.terminated else None
             if found is None:

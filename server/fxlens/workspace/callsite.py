@@ -18,10 +18,20 @@ from fxlens.jsondata import from_json, to_json
 
 Library = Literal["torchvision", "timm", "fxlens"]  # whose feature-extraction function a call uses
 
-NodeArgKind = Literal["return_nodes", "train_return_nodes", "eval_return_nodes", "module_path", "return_layers"]
+NodeArgKind = Literal[
+    "return_nodes",
+    "train_return_nodes",
+    "eval_return_nodes",
+    "module_path",
+    "return_layers",
+    "train_names",  # a name looked up in the train-mode list get_graph_node_names returns
+    "eval_names",
+]
 NODE_ARG_KINDS: tuple[NodeArgKind, ...] = ("return_nodes", "train_return_nodes", "eval_return_nodes")
 # the strings of the other kinds of site name module paths (``named_modules()``), not fx nodes
 MODULE_ARG_KINDS: tuple[NodeArgKind, ...] = ("module_path", "return_layers")
+# exact node names looked up in get_graph_node_names' lists (no module prefixes)
+NAME_LIST_KINDS: tuple[NodeArgKind, ...] = ("train_names", "eval_names")
 
 SiteFunction = Literal[
     "create_feature_extractor",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping
+from dataclasses import replace
 from typing import Literal, NamedTuple
 
 from tree_sitter import Node
@@ -25,6 +26,7 @@ from fxlens.workspace.module_sites import (
     module_site_of,
     site_following,
 )
+from fxlens.workspace.name_lookups import lookup_arguments, lookup_strings
 from fxlens.workspace.queries import Form, read_queries
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
@@ -104,6 +106,9 @@ def find_call_sites(
                 sites.append(module_site)
             continue
         own = (found, _node_key(syntax, call)) if not call.has_error else None
+        lookups = lookup_strings(syntax, call) if found[0] == "get_graph_node_names" else []
+        if lookups and own is not None:  # the site also depends on the strings looked up in its lists
+            own = (own, tuple(_node_key(syntax, node) for _, node in lookups))
         if known and own is not None and (own, ()) in known:  # its node names are all in the call's own text
             sites.append(FoundSite(known[(own, ())], call, (own, ())))
             continue
@@ -111,7 +116,10 @@ def find_call_sites(
         followed = {kind: follow(syntax, symbols, given[kind][0]) for kind in NODE_ARG_KINDS if kind in given}
         key = _site_key(syntax, own, followed)
         reused = known.get(key) if known and key is not None else None
-        sites.append(FoundSite(reused or _call_site(syntax, call, found, given, followed, read), call, key))
+        site = reused or _call_site(syntax, call, found, given, followed, read)
+        if lookups and reused is None:
+            site = replace(site, node_arguments=(*site.node_arguments, *lookup_arguments(syntax, lookups)))
+        sites.append(FoundSite(site, call, key))
     return sites
 
 
