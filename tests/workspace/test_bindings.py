@@ -8,7 +8,7 @@ and every editor feature acts on that text.
 from __future__ import annotations
 
 from fxlens.workspace.callsite import CallSite, NodeArgument, Position, Range
-from fxlens.workspace.parse import ParsedDocument, parse_document
+from fxlens.workspace.parse import ParsedDocument, cursor_context, parse_document
 
 TV = "from torchvision.models.feature_extraction import create_feature_extractor\n"
 HEAD = TV + "from torchvision.models import resnet18\nfrom dataclasses import dataclass, field\n"
@@ -293,3 +293,24 @@ def test_a_class_with_its_own_init_maps_no_positional_argument_to_a_field() -> N
         'cfg = Config(["layer3"])\ncreate_feature_extractor(resnet18(), cfg.taps)\n'
     )
     assert _names(argument) == ["fc"]
+
+
+def test_names_iterated_from_a_literal_list_are_the_strings_as_written() -> None:
+    """``{name: name.replace(".", "_") for name in [...]}``: each name is the list's string, so it is
+    completed, hovered and fixed there; the output names are computed."""
+    text = (
+        "from torchvision.models.feature_extraction import create_feature_extractor\n"
+        'NODES = {name: name.replace(".", "_") for name in ["Mixed_6e", "layer1.0"]}\n'
+        "create_feature_extractor(model, return_nodes=NODES)\n"
+    )
+    doc = parse_document("file:///t.py", text)
+    (site,) = doc.call_sites
+    queries = site.node_arguments[0].queries
+    line = text.splitlines()[1]
+    assert [(q.name.value, q.name.computed, q.name.range.start.column) for q in queries] == [
+        ("Mixed_6e", False, line.index("Mixed_6e")),
+        ("layer1.0", False, line.index("layer1.0")),
+    ]
+    assert [(q.output.value, q.output.computed) for q in queries] == [("Mixed_6e", True), ("layer1_0", True)]
+    context = cursor_context(doc, Position(1, line.index("Mixed_6e") + 3))
+    assert context is not None and (context.string.value, context.prefix) == ("Mixed_6e", "Mix")

@@ -145,8 +145,20 @@ def _formatted(node: ast.FormattedValue, env: Environment) -> str:
         raise NotLiteral(str(exc)) from exc
 
 
+_STR_METHODS = frozenset({"replace", "lower", "upper", "strip", "lstrip", "rstrip", "removeprefix", "removesuffix"})
+
+
 def _call(node: ast.Call, env: Environment) -> Any:
-    """``range``, ``enumerate``, ``zip`` and ``str`` over literal arguments."""
+    """``range``, ``enumerate``, ``zip`` and ``str`` over literal arguments, and a few pure ``str``
+    methods (``name.replace(".", "_")``)."""
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _STR_METHODS and not node.keywords:
+        target, args = _value(node.func.value, env), [_value(a, env) for a in node.args]
+        if isinstance(target, str) and all(isinstance(a, str) for a in args):
+            try:
+                return getattr(target, node.func.attr)(*args)
+            except TypeError as exc:
+                raise NotLiteral(str(exc)) from exc
+        raise NotLiteral(f"`.{node.func.attr}(...)` of a value that is not a string")
     if not isinstance(node.func, ast.Name) or node.keywords or node.func.id in env:
         raise NotLiteral("only range, enumerate, zip and str calls are evaluated")
     args = [_value(a, env) for a in node.args]

@@ -60,13 +60,34 @@ def _computed_queries(syntax: Syntax, comprehension: Node) -> tuple[NodeQuery, .
     value = body.child_by_field_name("value") if body.type == "pair" else None
     if key is None:
         return None
+    written = _iterated_strings(syntax, comprehension, key)
     queries = []
     for name, output in pairs:
         if not isinstance(name, str):
             continue
         output_literal = _computed(syntax, value, output) if value is not None and isinstance(output, str) else None
-        queries.append(NodeQuery(_computed(syntax, key, name), output_literal))
+        queries.append(NodeQuery(written.get(name) or _computed(syntax, key, name), output_literal))
     return tuple(queries)
+
+
+def _iterated_strings(syntax: Syntax, comprehension: Node, key: Node) -> dict[str, StringLiteral]:
+    """When the names are the loop variable itself over a literal list of strings
+    (``{name: ... for name in ["Mixed_6e", "Mixed_7c"]}``), each name's string as written: there it
+    is completed, hovered and fixed like any other."""
+    clauses = [c for c in comprehension.children if c.type == "for_in_clause"]
+    if len(clauses) != 1 or key.type != "identifier":
+        return {}
+    variable, iterable = clauses[0].child_by_field_name("left"), clauses[0].child_by_field_name("right")
+    if variable is None or iterable is None or syntax.text(variable) != syntax.text(key):
+        return {}
+    if iterable.type not in ("list", "tuple", "set"):
+        return {}
+    found = {}
+    for item in iterable.named_children:
+        literal = string_literal(syntax, item)
+        if literal is not None:
+            found.setdefault(literal.value, literal)
+    return found
 
 
 def _computed(syntax: Syntax, node: Node, value: str) -> StringLiteral:
