@@ -29,7 +29,9 @@ from fxlens.worker import protocol
 OUTPUT_CHUNK = 64 * 1024  # bytes of output read at a time
 LINE_LIMIT = 4096  # a longer line without a newline is logged in pieces
 TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
-OUTPUT_DRAIN = 1.0  # seconds to wait for the rest of a dead worker's output (a stray process may hold the pipe)
+# Seconds to wait for the end of a dead worker's output: its last words (faulthandler's stack) are
+# read only then, late on a loaded machine; the bound matters only when a stray process holds the pipe.
+OUTPUT_DRAIN = 5.0
 EXIT_WAIT = 2.0  # seconds a worker asked to exit gets before it is killed
 
 
