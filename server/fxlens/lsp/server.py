@@ -18,7 +18,16 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 import fxlens
-from fxlens.lsp import code_actions, completion, definition, diagnostics, inlay_hints, notebooks, show_nodes
+from fxlens.lsp import (
+    code_actions,
+    completion,
+    definition,
+    diagnostics,
+    inlay_hints,
+    notebooks,
+    shared_completion,
+    show_nodes,
+)
 from fxlens.lsp.capabilities import client_capability
 from fxlens.lsp.code_lens import call_lens
 from fxlens.lsp.describe import as_markup, hover_markdown
@@ -31,7 +40,7 @@ from fxlens.lsp.transport import serve_stdio, serve_tcp
 from fxlens.nodes import NodeTable
 from fxlens.workspace.config import ConfigError
 from fxlens.workspace.parse import CursorContext, ParsedDocument
-from fxlens.workspace.spec import ModelSpec, Unresolved
+from fxlens.workspace.spec import Unresolved
 
 logger = logging.getLogger("fxlens.lsp")
 
@@ -263,12 +272,22 @@ async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.Co
     if context is None or context.role != "node":
         return None
     session = ls.require_session()
-    call, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), 0.0)
-    if not isinstance(state, NodeTable) or not isinstance(call.spec, ModelSpec):
-        return completion.not_ready(state, session.tracing_off)
+    answers = [await session.call_state(*where, 0.0) for where in session.calls_of(ls.document_uri(uri), context)]
+    traced = {call.spec.key(): (call.spec, state) for call, state in answers if isinstance(state, NodeTable)}
+    if not traced:
+        return completion.not_ready(answers[0][1], session.tracing_off)
     edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
-    item_defaults = ls.capability("text_document", "completion", "completion_list", "item_defaults") or []
-    return completion.completion_list(context, state, edit_range, call.spec.key(), item_defaults)
+    if len(traced) == 1:  # one model (however many calls read the literal)
+        ((key, (_, table)),) = traced.items()
+        item_defaults = ls.capability("text_document", "completion", "completion_list", "item_defaults") or []
+        return completion.completion_list(context, table, edit_range, key, item_defaults)
+    lists = [
+        (spec.display_name, completion.completion_list(context, table, edit_range, key))
+        for key, (spec, table) in traced.items()
+    ]
+    found = shared_completion.merged(lists)
+    found.is_incomplete = found.is_incomplete or len(traced) < len(answers)  # a model still traced
+    return found
 
 
 @server.feature(types.COMPLETION_ITEM_RESOLVE)

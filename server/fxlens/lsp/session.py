@@ -266,6 +266,12 @@ class Session:
         return found
 
     @staticmethod
+    def calls_of(uri: str, context: CursorContext) -> list[tuple[str, CallSite]]:
+        """Every document and call that reads the cursor's literal, once each."""
+        found = [((use.uri or uri), use.site) for use in context.uses] or [(uri, context.call_site)]
+        return list(dict.fromkeys(found))
+
+    @staticmethod
     def call_of(uri: str, context: CursorContext) -> tuple[str, CallSite]:
         """The document and call the cursor's literal belongs to (the first that reads it)."""
         use = context.uses[0] if context.uses else None
