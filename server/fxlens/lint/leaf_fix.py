@@ -7,11 +7,14 @@ of the leaf modules, where the fix would make it vanish.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 
 from fxlens.lint.findings import Fix, TextEdit
 from fxlens.nodes import Problem
+from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite, Position, Range
+from fxlens.workspace.spec import ModelSpec, Unresolved
 
 FIXABLE_FUNCTIONS = ("create_feature_extractor", "get_graph_node_names")  # they take tracer_kwargs
 
@@ -51,6 +54,16 @@ def leaf_fix_offer(site: CallSite, problem: Problem) -> LeafFixOffer | None:
     return LeafFixOffer(
         Fix(f'Make {shown} a leaf: tracer_kwargs={{"leaf_modules": [{text}]}}', (edit,), True), sentence
     )
+
+
+def fix_in_reach(state: ModelState, spec: ModelSpec | Unresolved, document_path: str) -> ModelState:
+    """``state`` without its leaf fix unless the call is in the model's own file, which defines the
+    leaf classes (the worker offers no others): elsewhere the class names would need an import."""
+    if not isinstance(state, Problem) or not state.leaf_fix:
+        return state
+    if isinstance(spec, ModelSpec) and spec.file and os.path.realpath(spec.file) == os.path.realpath(document_path):
+        return state
+    return replace(state, leaf_fix=(), leaf_paths=())
 
 
 def _insertion_point(site: CallSite) -> Position | None:
