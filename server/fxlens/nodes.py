@@ -164,6 +164,15 @@ class ModuleEntry:
 
 
 @dataclass(frozen=True)
+class FeatureEntry:
+    """One entry of a timm model's ``feature_info``: what ``out_indices`` index ``i`` returns."""
+
+    module: str  # the module whose output it is (``layer2``)
+    channels: int
+    reduction: int  # the stride relative to the input
+
+
+@dataclass(frozen=True)
 class NodeTable:
     """The nodes of a model in train and eval mode, in execution order."""
 
@@ -176,6 +185,7 @@ class NodeTable:
     shape_paths: tuple[tuple[Mode, ShapePath], ...] = ()  # per mode, the deepest path that produced shapes
     shape_failures: tuple[ShapeFailure, ...] = ()  # per mode with missing shapes, why
     modules: tuple[ModuleEntry, ...] = ()  # submodules, parameters and buffers, as named_modules() lists them
+    features: tuple[FeatureEntry, ...] = ()  # a timm model's feature_info (what out_indices index)
 
     def module(self, path: str) -> ModuleEntry | None:
         """The submodule, parameter or buffer at ``path`` (None: the model has none there)."""

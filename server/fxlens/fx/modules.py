@@ -1,8 +1,9 @@
 """The module paths of a model: every submodule, parameter and buffer, for the node table.
 
 Read from ``named_modules()``, ``named_parameters()`` and ``named_buffers()`` of the traced model
-(no second trace); each module is tied, per mode, to the node whose output is the module's output:
-its ``call_module`` node, or for a module that is traced through, the last node executed inside it.
+(no second trace), with a timm model's ``feature_info``. Each module is tied, per mode, to the node
+whose output is the module's output: its ``call_module`` node, or for a module that is traced
+through, the last node executed inside it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from torch import nn
 
-from fxlens.nodes import Mode, ModuleEntry, NodeInfo
+from fxlens.nodes import FeatureEntry, Mode, ModuleEntry, NodeInfo
 
 
 def module_entries(model: nn.Module, rows: Mapping[Mode, Sequence[NodeInfo]]) -> tuple[ModuleEntry, ...]:
@@ -28,6 +29,17 @@ def module_entries(model: nn.Module, rows: Mapping[Mode, Sequence[NodeInfo]]) ->
     for path, buffer in model.named_buffers():
         entries.append(ModuleEntry(path, "buffer", "Tensor", 0, tuple(buffer.shape)))
     return tuple(entries)
+
+
+def feature_entries(model: nn.Module) -> tuple[FeatureEntry, ...]:
+    """A timm model's ``feature_info`` (a list of dicts with ``module``, ``num_chs``, ``reduction``); () if none."""
+    info = getattr(model, "feature_info", None)
+    if not isinstance(info, list) or not all(isinstance(i, dict) for i in info):
+        return ()
+    try:
+        return tuple(FeatureEntry(str(i["module"]), int(i["num_chs"]), int(i["reduction"])) for i in info)
+    except (KeyError, TypeError, ValueError):
+        return ()
 
 
 def _last_nodes(rows: Sequence[NodeInfo]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from torch.fx.node import _get_qualified_name
 
 from fxlens.fx.dataflow import data_flow
 from fxlens.fx.defaults import with_defaults
-from fxlens.fx.modules import module_entries, qualified_class_name
+from fxlens.fx.modules import feature_entries, module_entries, qualified_class_name
 from fxlens.fx.shapes import InputLike, Propagation, propagate, tensor_meta
 from fxlens.fx.tracer import NodePathTracer, is_model_file, source_line
 from fxlens.nodes import (
@@ -85,6 +85,7 @@ def node_table(
         train=rows["train"],
         eval=rows["eval"],
         modules=module_entries(model, rows),
+        features=feature_entries(model),
         example_input=input_info,
         notes=tuple(dict.fromkeys(notes)),
         shape_paths=tuple((m, shapes[m].path) for m in MODES if shapes[m].path is not None),

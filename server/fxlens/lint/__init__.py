@@ -13,6 +13,7 @@ from fxlens.lint import (  # noqa: F401 - they register their rules
     backbone_rules,
     call_rules,
     document_rules,
+    feature_rules,
     lookup_rules,
     model_rules,
     module_rules,

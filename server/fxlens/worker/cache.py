@@ -23,7 +23,7 @@ from fxlens.workspace.spec import ModelSpec
 Result = NodeTable | Problem
 Versions = Mapping[str, str | None]
 
-FORMAT = 3  # bump when the table format changes; older files are then ignored (3: module paths)
+FORMAT = 4  # bump when the table format changes; older files are then ignored (4: module paths, timm features)
 DURABLE_PROBLEMS = frozenset({"construction", "trace", "shape", "resolve", "config"})
 
 

@@ -44,6 +44,7 @@ SiteFunction = Literal[
     "IntermediateLayerGetter",
     "BackboneWithFPN",
     "resnet_fpn_backbone",
+    "create_model",  # timm.create_model(name, features_only=True, out_indices=(...))
 ]
 
 

@@ -1,6 +1,7 @@
 """Sites whose strings name module paths: ``get_submodule`` & co, ``named_modules()`` lookups
 (``dict(...)[...]`` and a loop's ``name == "..."`` comparisons), and torchvision's
-``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone``.
+``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone``, and timm's
+``create_model(..., features_only=True, out_indices=...)``.
 
 ``fxlens.workspace.callsites`` finds the candidate calls by their names; this module tells which
 ones are such sites and reads them into ``CallSite``s whose model expression the resolver follows
@@ -29,13 +30,17 @@ CLASSES: dict[str, SiteFunction] = {
     f"{BACKBONE_UTILS}.IntermediateLayerGetter": "IntermediateLayerGetter",
     f"{BACKBONE_UTILS}.BackboneWithFPN": "BackboneWithFPN",
     f"{BACKBONE_UTILS}.resnet_fpn_backbone": "resnet_fpn_backbone",
+    "timm.create_model": "create_model",
+    "timm.models.create_model": "create_model",
 }
+FEATURE_KEYWORDS = ("features_only", "out_indices", "feature_cls", "output_stride")  # not for the traced model
 WORDS: tuple[str, ...] = (
     *METHODS,
     "named_modules",
     "IntermediateLayerGetter",
     "BackboneWithFPN",
     "resnet_fpn_backbone",
+    "create_model",
 )
 SITE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "get_submodule": ("target",),
@@ -46,11 +51,13 @@ SITE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "IntermediateLayerGetter": ("model", "return_layers"),
     "BackboneWithFPN": ("backbone", "return_layers", "in_channels_list", "out_channels"),
     "resnet_fpn_backbone": (),  # keyword-only
+    "create_model": ("model_name",),
 }
 MODEL_PARAMETER = {"IntermediateLayerGetter": "model", "BackboneWithFPN": "backbone"}
 INT_PARAMETERS = {
     "BackboneWithFPN": ("in_channels_list", "out_channels"),
     "resnet_fpn_backbone": ("returned_layers", "trainable_layers"),
+    "create_model": ("out_indices",),
 }
 
 Arguments = Callable[[Syntax, Node, tuple[str, ...]], dict[str, tuple[Node, bool]]]
@@ -90,6 +97,9 @@ def module_site_of(syntax: Syntax, symbols: Symbols, call: Node, arguments: Argu
     if found is None:
         return None
     given = arguments(syntax, call, SITE_PARAMETERS[found])
+    if found == "create_model":  # a site only as a feature extractor: its model is the plain model
+        features_only = given.get("features_only")
+        return ModuleSite(found, call, call, call) if features_only and features_only[0].type == "true" else None
     model = given.get(MODEL_PARAMETER.get(found, "backbone_name"))
     return ModuleSite(found, call, model[0] if model else None, call)
 
@@ -186,7 +196,7 @@ def module_call_site(
     model = found.model
     return CallSite(
         function=found.function,
-        library="torchvision",
+        library="timm" if found.function == "create_model" else "torchvision",
         range=syntax.range(found.extent),
         model_expr=syntax.text(model) if model is not None else "",
         model_range=syntax.range(model) if model is not None else None,
@@ -259,6 +269,8 @@ def _int(syntax: Syntax, node: Node) -> int | None:
 
 def model_node(syntax: Syntax, call: Node, function: str, arguments: Arguments) -> Node | None:
     """The node of a site's model: a method's receiver, else the model (or backbone name) argument."""
+    if function == "create_model":
+        return call
     if function in (*METHODS, "named_modules", "named_modules_loop"):
         callee = call.child_by_field_name("function")
         return callee.child_by_field_name("object") if callee is not None and callee.type == "attribute" else None

@@ -32,7 +32,7 @@ from fxlens.workspace.construction import CannotResolve, Construction
 from fxlens.workspace.factories import returned_model
 from fxlens.workspace.foreign import why_foreign
 from fxlens.workspace.inputs import file_input
-from fxlens.workspace.module_sites import SITE_PARAMETERS, named_backbone
+from fxlens.workspace.module_sites import FEATURE_KEYWORDS, SITE_PARAMETERS, named_backbone
 from fxlens.workspace.module_sites import model_node as site_model_node
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.overrides import apply_override, configured_input, override_for
@@ -83,6 +83,8 @@ class _Resolver:
                     f"`{site.function}` is called without a model; pass the model as its first argument"
                 )
             found = named_backbone(doc.syntax, site.function, model_node) or self._model(place, model_node, 0)
+            if site.function == "create_model":  # timm features_only: trace the plain model, read its feature_info
+                found = replace(found, kwargs=tuple(kv for kv in found.kwargs if kv[0] not in FEATURE_KEYWORDS))
             if found.wrapper:
                 raise CannotResolve(
                     f"`{place.text(model_node)}` is the `nn.{found.wrapper}` wrapper, whose node names all start "

@@ -1,0 +1,52 @@
+"""timm's ``create_model(..., features_only=True, out_indices=...)``: each tuple is given to the real
+``create_model`` (and the model run), and fxlens flags exactly the indices that raise (FXL024) or
+collapse into one output (FXL025), judged on the ``feature_info`` of the plain model's table."""
+
+from __future__ import annotations
+
+import pytest
+from fxlens.fx import node_table
+from helpers import codes, findings_by_line
+
+timm = pytest.importorskip("timm")
+torch = pytest.importorskip("torch")
+
+INDICES = ((1, 2, 3, 4), (0, 4), (5,), (-1,), (-5,), (-6,), (1, 1), (4, -1), (4, 3), (2, 7))
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenetv3_small_100"])
+def test_out_indices_are_flagged_exactly_when_create_model_raises_or_outputs_collapse(name: str) -> None:
+    plain = timm.create_model(name, pretrained=False)
+    table = node_table(plain)
+    assert [f.module for f in table.features] == [i["module"] for i in plain.feature_info]
+    header = "import timm\n"
+    calls = [
+        f"m = timm.create_model({name!r}, pretrained=False, features_only=True, out_indices={indices!r})"
+        for indices in INDICES
+    ]
+    found = findings_by_line(header + "\n".join(calls) + "\n", table)
+    for line, indices in enumerate(INDICES, start=1):
+        flagged = codes(found.get(line, []))
+        try:
+            model = timm.create_model(name, pretrained=False, features_only=True, out_indices=indices).eval()
+        except IndexError:
+            assert "FXL024" in flagged, (name, indices)
+            continue
+        assert "FXL024" not in flagged, (name, indices)
+        outputs = model(torch.zeros(1, 3, 64, 64))
+        assert ("FXL025" in flagged) == (len(outputs) < len(indices)), (name, indices, len(outputs))
+
+
+def test_the_out_of_range_message_lists_the_features() -> None:
+    source = 'import timm\nm = timm.create_model("resnet18", pretrained=False, features_only=True, out_indices=(5,))\n'
+    (finding,) = findings_by_line(source, node_table(timm.create_model("resnet18", pretrained=False)))[1]
+    assert finding.message == (
+        "out_indices 5 is out of range: ResNet has 5 features (0 to 4, or -5 to -1), so create_model raises "
+        "IndexError; features: 0 `act1` (64 ch, /2), 1 `layer1` (64 ch, /4), 2 `layer2` (128 ch, /8), "
+        "3 `layer3` (256 ch, /16), 4 `layer4` (512 ch, /32)"
+    )
+
+
+def test_a_plain_create_model_is_no_site() -> None:
+    source = 'import timm\nm = timm.create_model("resnet18", pretrained=False, out_indices=(9,))\n'
+    assert findings_by_line(source, node_table(timm.create_model("resnet18", pretrained=False))) == {}
