@@ -1,10 +1,10 @@
 """The example input a model wants when none is given: from its metadata, else from its first layer.
 
-Metadata, in order: a constructor argument ``image_size`` / ``img_size``; torchvision's weights enum
-for the builder (its transforms' crop size — 299 for ``inception_v3`` — or resize size, a detection
-model's ``min_size``), read from the enum without downloading anything; timm's
-``pretrained_cfg["input_size"]``; a constructor parameter's default; a model attribute
-``image_size``. Without metadata, the first layer (in registration order) decides: a ``Conv2d``'s
+Metadata, in order: a constructor argument ``image_size`` / ``img_size``; the built model's own
+``image_size`` attribute (it describes the model as built, which weights may not); torchvision's
+weights enum for the builder (its transforms' crop size — 299 for ``inception_v3`` — or resize size,
+a detection model's ``min_size``), read from the enum without downloading anything; timm's
+``pretrained_cfg["input_size"]``; a constructor parameter's default. Without metadata, the first layer (in registration order) decides: a ``Conv2d``'s
 ``in_channels`` with the default 224×224, a ``Linear``'s ``in_features`` as a 2-D input.
 """
 
@@ -74,18 +74,15 @@ def _metadata_shape(
     for keyword in _SIZE_KEYWORDS:
         if (size := _pair(kwargs.get(keyword))) is not None:
             return (1, 3, *size), f"constructor argument {keyword}={kwargs[keyword]!r}"
+    for keyword in _SIZE_KEYWORDS:  # the model as built (vit_h_14 without weights is 224, its SWAG weights 518)
+        if (size := _pair(getattr(root, keyword, None))) is not None:
+            return (1, 3, *size), f"model attribute {keyword} = {getattr(root, keyword)!r}"
     if builder is not None and (found := _torchvision_shape(root, builder)) is not None:
         return found
     cfg = getattr(root, "pretrained_cfg", None)
     if isinstance(cfg, Mapping) and _is_shape(cfg.get("input_size"), 3):
         return (1, *cfg["input_size"]), f"timm pretrained_cfg input_size {tuple(cfg['input_size'])}"
-    default = _signature_default(factory)
-    if default is not None:
-        return default
-    for keyword in _SIZE_KEYWORDS:
-        if (size := _pair(getattr(root, keyword, None))) is not None:
-            return (1, 3, *size), f"model attribute {keyword} = {getattr(root, keyword)!r}"
-    return None
+    return _signature_default(factory)
 
 
 def _torchvision_shape(root: nn.Module, builder: str) -> tuple[tuple[int, ...], str] | None:
