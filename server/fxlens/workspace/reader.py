@@ -3,7 +3,8 @@
 A ``Reader`` answers, without changing the workspace: which workspace definition an absolute
 dotted name refers to (through imports and package re-exports), and the literal value of an
 expression (names followed to constants in the same scope, the module, or another module; a
-parameter is the argument of the call being followed, else its default).
+parameter is the argument of the call being followed, else its default; ``cfg.field`` of a
+dataclass parameter is read by ``dataclass_fields``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fxlens.workspace.construction import CannotResolve
 from fxlens.workspace.literals import NotLiteral, evaluate, literal_text
 from fxlens.workspace.modules import WorkspaceView, path_of
 from fxlens.workspace.parse import ParsedDocument
-from fxlens.workspace.scopes import find_binding
+from fxlens.workspace.scopes import NameBinding, find_binding
 
 MAX_DEPTH = 24  # how many names, imports or expressions a chain may go through
 
@@ -121,6 +122,18 @@ class Reader:
             raise NotLiteral("constants refer to each other in a cycle")
 
         def lookup(name: str) -> Any:
+            head, _, field = name.partition(".")
+            if field and "." not in field:
+                owner = find_binding(place.doc.syntax, head, node)
+                if (
+                    owner is not None
+                    and owner.form == "parameter"
+                    and head not in self._passed.get(owner.statement.id, {})
+                    and not _is_method_receiver(owner)
+                ):
+                    from fxlens.workspace.dataclass_fields import parameter_field  # it reads through a Reader
+
+                    return parameter_field(self, place, owner, field, depth + 1)
             binding = None if "." in name else find_binding(place.doc.syntax, name, node)
             if binding is not None and binding.form == "parameter":
                 passed = self._passed.get(binding.statement.id, {})
@@ -150,6 +163,17 @@ class Reader:
         except SyntaxError as exc:
             raise NotLiteral("not an expression") from exc
         return evaluate(tree.body, lookup)
+
+
+def _is_method_receiver(binding: NameBinding) -> bool:
+    """True for the first parameter of a method (``self``, ``cls``): the instance, not an argument passed in."""
+    function, parent = binding.statement, binding.statement.parent
+    if parent is not None and parent.type == "decorated_definition":
+        parent = parent.parent
+    in_class = parent is not None and parent.parent is not None and parent.parent.type == "class_definition"
+    parameters = function.child_by_field_name("parameters")
+    first = parameters.named_children[0] if parameters is not None and parameters.named_children else None
+    return in_class and first is not None and first.id == binding.value.id
 
 
 def nested_class(place: Place, node: Node | None, name: str) -> Node | None:
