@@ -7,6 +7,7 @@ of the leaf modules, where the fix would make it vanish.
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass, replace
 
@@ -29,8 +30,8 @@ class LeafFixOffer:
 
 def leaf_fix_offer(site: CallSite, problem: Problem) -> LeafFixOffer | None:
     """The leaf fix for ``site`` whose model failed with ``problem``; None when the worker found none or
-    the call cannot take it as a new argument (a ``tracer_kwargs`` is already written)."""
-    if not problem.leaf_fix or site.function not in FIXABLE_FUNCTIONS or site.tracer_kwargs:
+    the call's ``tracer_kwargs`` is not a dict display it can be merged into."""
+    if not problem.leaf_fix or site.function not in FIXABLE_FUNCTIONS:
         return None
     names = [reference.partition(":")[2] for reference in problem.leaf_fix]
     shown = ", ".join(f"`{n}`" for n in names)
@@ -44,11 +45,10 @@ def leaf_fix_offer(site: CallSite, problem: Problem) -> LeafFixOffer | None:
     if vanishing:
         lost = ", ".join(f"`{v}`" for v in dict.fromkeys(vanishing))
         return LeafFixOffer(None, f"making {shown} a leaf would trace, but the requested {lost} would vanish")
-    at = _insertion_point(site)
-    if at is None:
+    edit = _leaf_edit(site, names)
+    if edit is None:
         return None
     text = ", ".join(names)
-    edit = TextEdit(Range(at, at), f', tracer_kwargs={{"leaf_modules": [{text}]}}')
     cost = f"the nodes inside {', '.join(f'`{p}`' for p in inside)} stop being selectable" if inside else ""
     sentence = f"fix: make {shown} a leaf (the model then traces){'; ' + cost if cost else ''}"
     return LeafFixOffer(
@@ -64,6 +64,44 @@ def fix_in_reach(state: ModelState, spec: ModelSpec | Unresolved, document_path:
     if isinstance(spec, ModelSpec) and spec.file and os.path.realpath(spec.file) == os.path.realpath(document_path):
         return state
     return replace(state, leaf_fix=(), leaf_paths=())
+
+
+def _leaf_edit(site: CallSite, names: list[str]) -> TextEdit | None:
+    """A new ``tracer_kwargs`` argument, or the names merged into the call's dict display (into its
+    ``leaf_modules`` list or tuple, or as a new key); None for a ``tracer_kwargs`` that is no display."""
+    listed = ", ".join(names)
+    if site.tracer_kwargs_range is None:
+        at = _insertion_point(site)
+        return None if at is None else TextEdit(Range(at, at), f', tracer_kwargs={{"leaf_modules": [{listed}]}}')
+    if not site.tracer_kwargs:
+        return None
+    try:
+        display = ast.parse(site.tracer_kwargs, mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(display, ast.Dict):
+        return None
+    for key, value in zip(display.keys, display.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "leaf_modules":
+            if not isinstance(value, (ast.List, ast.Tuple)):
+                return None
+            return _appended(site.tracer_kwargs, site.tracer_kwargs_range.start, value, listed)
+    return _appended(site.tracer_kwargs, site.tracer_kwargs_range.start, display, f'"leaf_modules": [{listed}]')
+
+
+def _appended(text: str, start: Position, display: ast.expr, item: str) -> TextEdit:
+    """An insertion of ``item`` as the last entry of the bracketed ``display`` in ``text`` (at ``start``)."""
+    lines = text.split("\n")
+    end_line = lines[display.end_lineno - 1]
+    closing = sum(len(line) + 1 for line in lines[: display.end_lineno - 1])
+    closing += len(end_line.encode()[: display.end_col_offset].decode()) - 1  # ast columns count UTF-8 bytes
+    before = text[:closing].rstrip()
+    separator = "" if before.endswith(("[", "(", "{")) else " " if before.endswith(",") else ", "
+    written = before.split("\n")
+    line = start.line + len(written) - 1
+    column = start.column + len(written[0]) if len(written) == 1 else len(written[-1])
+    at = Position(line, column)
+    return TextEdit(Range(at, at), separator + item)
 
 
 def _insertion_point(site: CallSite) -> Position | None:

@@ -136,6 +136,7 @@ class CallSite:
     model_range: Range | None
     node_arguments: tuple[NodeArgument, ...] = ()
     tracer_kwargs: str = ""  # literal source text, "" when absent or not a literal
+    tracer_kwargs_range: Range | None = None  # the tracer_kwargs value in the call, None when absent
     concrete_args: str = ""
     suppress_diff_warning: bool | None = None
     int_arguments: tuple[IntArgument, ...] = ()  # BackboneWithFPN / resnet_fpn_backbone numbers

@@ -223,6 +223,7 @@ def _call_site(
         model_range=syntax.range(model[0]) if model else None,
         node_arguments=node_arguments,
         tracer_kwargs=_dict_text(syntax, tracer_kwargs[0]) if tracer_kwargs else "",
+        tracer_kwargs_range=syntax.range(tracer_kwargs[0]) if tracer_kwargs else None,
         concrete_args=_dict_text(syntax, concrete_args[0]) if concrete_args else "",
         suppress_diff_warning=_bool(suppress[0]) if suppress else None,
     )
