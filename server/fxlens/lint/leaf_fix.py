@@ -1,8 +1,8 @@
 """The verified leaf-module fix of an untraceable model, as an edit of the call, and what it costs.
 
 The worker traced the model with the leaf classes (``Problem.leaf_fix``); this module writes them into
-the call as ``tracer_kwargs={"leaf_modules": [Gate]}`` — unless a node the call asks for lies inside one
-of the leaf modules, where the fix would make it vanish.
+the call as ``tracer_kwargs={"leaf_modules": [Gate]}`` (merged into a ``tracer_kwargs`` dict the call
+writes) — unless a node the call asks for lies inside one of the leaf modules: the fix would make it vanish.
 """
 
 from __future__ import annotations
