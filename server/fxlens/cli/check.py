@@ -39,6 +39,7 @@ from fxlens.workspace.notebook import (
     write_sources,
 )
 from fxlens.workspace.parse import parse_document
+from fxlens.workspace.text import split_lines_keeping_breaks
 
 MARKERS = SITE_WORDS  # the names of the calls that are sites
 FIX_ROUNDS = 5  # a fix can reveal another (a renamed node now overlaps): re-check up to this often
@@ -161,7 +162,7 @@ async def _check_one(
         if args.diff:
             name = display(path)
             lines = difflib.unified_diff(
-                text.splitlines(keepends=True), fixed_text.splitlines(keepends=True), f"a/{name}", f"b/{name}"
+                split_lines_keeping_breaks(text), split_lines_keeping_breaks(fixed_text), f"a/{name}", f"b/{name}"
             )
             outcome.diffs.append("".join(lines))
         else:
@@ -196,9 +197,9 @@ async def _check_notebook(
     if args.diff:
         name = display(path)
         for index, source in changed.items():
-            old = notebook.cells[index].source.splitlines(keepends=True)
+            old = split_lines_keeping_breaks(notebook.cells[index].source)
             cell = f"{name}:cell {index + 1}"
-            outcome.diffs.append("".join(difflib.unified_diff(old, source.splitlines(keepends=True), cell, cell)))
+            outcome.diffs.append("".join(difflib.unified_diff(old, split_lines_keeping_breaks(source), cell, cell)))
     else:
         outcome.rewrites.append((path, write_sources(notebook, changed)))
 

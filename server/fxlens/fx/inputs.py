@@ -4,8 +4,9 @@ Metadata, in order: a constructor argument ``image_size`` / ``img_size``; the bu
 ``image_size`` attribute (it describes the model as built, which weights may not); torchvision's
 weights enum for the builder (its transforms' crop size — 299 for ``inception_v3`` — or resize size,
 a detection model's ``min_size``), read from the enum without downloading anything; timm's
-``pretrained_cfg["input_size"]``; a constructor parameter's default. Without metadata, the first layer (in registration order) decides: a ``Conv2d``'s
-``in_channels`` with the default 224×224, a ``Linear``'s ``in_features`` as a 2-D input.
+``pretrained_cfg["input_size"]``; a constructor parameter's default. Without metadata, the first
+layer (in registration order) decides: a ``Conv2d``'s ``in_channels`` with the default 224×224, a
+``Linear``'s ``in_features`` as a 2-D input.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
 
+from fxlens.workspace.text import split_lines_keeping_breaks
+
 _ENVIRONMENT_PARTS = frozenset({"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox"})
 
 # Expressions a "simple constant assignment" may use: no calls, no comprehensions, nothing that
@@ -227,7 +229,7 @@ class WorkspaceImporter(importlib.abc.MetaPathFinder):
         sys.path[:0] = self._paths
         sys.meta_path.insert(0, self)
         for path, text in self.overlays.items():
-            linecache.cache[path] = (len(text), None, text.splitlines(keepends=True), path)
+            linecache.cache[path] = (len(text), None, split_lines_keeping_breaks(text), path)
         importlib.invalidate_caches()
         return self
 

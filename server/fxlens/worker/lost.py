@@ -19,6 +19,7 @@ from typing import Literal
 
 from fxlens.nodes import Problem, SourceLocation
 from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.text import split_lines
 
 GiB = 1 << 30
 
@@ -186,5 +187,5 @@ def _line_text(file: str, line: int, overlays: Mapping[str, str], read_file: Cal
         text = read_file(file)
     if text is None:
         return ""
-    lines = text.splitlines()
+    lines = split_lines(text)
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""

@@ -20,6 +20,7 @@ from fxlens.workspace.callsite import Position, Range
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _BREAK = re.compile("\r\n|\r|\n")  # the line breaks of LSP and of Python's universal newlines
 _LONE_CR = re.compile("\r(?!\n)")
+_KEEPING_BREAKS = re.compile("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _COMMENT_LINES = re.compile(rb"^(?:[ \t\f]*(?:\#[^\r\n]*)?\r?\n)+", re.MULTILINE)
 _COMMENT = re.compile(rb"\#[^\r\n]*")
 _COMMENT_RUN = 16  # ``#`` in a run of comment lines from which they are parsed as blank lines
@@ -32,6 +33,12 @@ def split_lines(text: str) -> list[str]:
     """The lines of ``text`` without their breaks, split on CRLF, CR and LF only — as LSP counts lines
     (``str.splitlines`` also splits on U+2028, VT, FS and others, which LSP does not)."""
     return _BREAK.split(text)
+
+
+def split_lines_keeping_breaks(text: str) -> list[str]:
+    """The lines of ``text`` with their breaks (CRLF, CR or LF; never U+2028 and the like), for
+    ``linecache`` and diffs: the lines as Python and LSP count them."""
+    return _KEEPING_BREAKS.findall(text)
 
 
 def readable(text: str) -> str:
