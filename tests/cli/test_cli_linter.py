@@ -151,3 +151,17 @@ def test_hostile_text_is_checked_and_fix_keeps_line_breaks_and_bytes(tmp_path: P
     fixed = (tmp_path / "hostile.py").read_bytes()
     assert fixed.endswith(b"x = (\xa0\xc2 \xff\r\n") and fixed.count(b"\r\n") == source.count(b"\r\n")
     assert b'return_nodes=["layer1.0.relu_1", "layer5"]' in fixed
+
+
+def test_select_ignore_and_per_file_ignores_from_the_configuration(project: Path, cache: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.fxlens]\nignore = ["FXL003"]\n\n'
+        '[tool.fxlens.per-file-ignores]\n"scripts/*" = ["FXL00"]\n'
+    )
+    (project / "scripts").mkdir()
+    (project / "scripts" / "also.py").write_text(MISTAKES)
+    result = fxlens("check", "--output-format", "json", ".", cwd=project, cache=cache)
+    found = {(Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(result.stdout)}
+    assert found == {("train.py", "FXL001"), ("train.py", "FXL002")}  # FXL003 ignored; scripts/ FXL00x ignored
+    selected = fxlens("check", "--output-format", "json", "--select", "FXL003", "train.py", cwd=project, cache=cache)
+    assert [f["code"] for f in json.loads(selected.stdout)] == []  # --select does not undo the ignore

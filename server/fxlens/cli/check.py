@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
 from pathlib import Path
 
 from fxlens.cli.files import display, is_notebook, python_files
@@ -149,14 +150,18 @@ async def _check_one(
     fixing = args.fix or args.diff
     fixed_text = text
     for _ in range(FIX_ROUNDS if fixing else 1):
-        findings = _selected(await check_document(parse_document(path, fixed_text), workspace, trace), args)
+        findings = _selected(
+            await check_document(parse_document(path, fixed_text), workspace, trace), args, workspace, path
+        )
         fixes = safe_fixes(findings) if fixing else []
         if not fixes:
             break
         fixed_text = apply_edits(fixed_text, [edit for fix in fixes for edit in fix.edits])
         outcome.fixed += len(fixes)
     else:
-        findings = _selected(await check_document(parse_document(path, fixed_text), workspace, trace), args)
+        findings = _selected(
+            await check_document(parse_document(path, fixed_text), workspace, trace), args, workspace, path
+        )
     outcome.reported += [Reported(path, f) for f in findings]
     if fixed_text != text:
         if args.diff:
@@ -184,7 +189,9 @@ async def _check_notebook(
     for round_ in range(FIX_ROUNDS + 1 if fixing else 1):
         script = virtual_script(cells)
         workspace.overlays[path_of(path)] = script.text  # the worker imports the notebook as this script
-        findings = _selected(await check_document(parse_document(path, script.text), workspace, trace), args)
+        findings = _selected(
+            await check_document(parse_document(path, script.text), workspace, trace), args, workspace, path
+        )
         fixes = [fix for fix in safe_fixes(findings) if _in_one_cell(fix, script)] if fixing else []
         if not fixes or round_ == FIX_ROUNDS:
             break
@@ -239,8 +246,22 @@ def _in_cell(path: str, finding: Finding, script: VirtualScript) -> Reported:
     return Reported(path, replace(finding, range=where, fixes=fixes), span.index + 1)
 
 
-def _selected(findings: Sequence[Finding], args: argparse.Namespace) -> list[Finding]:
-    return [f for f in findings if wanted(f.code, args.select, args.ignore)]
+def _selected(findings: Sequence[Finding], args: argparse.Namespace, workspace: Workspace, path: str) -> list[Finding]:
+    """The findings ``--select``/``--ignore`` keep (else ``[tool.fxlens]``'s ``select``/``ignore``),
+    less the codes ``per-file-ignores`` ignores in this file."""
+    config = workspace.config
+    select = args.select or config.select
+    ignore = (*args.ignore, *config.ignore, *_ignored_in(path, workspace))
+    return [f for f in findings if wanted(f.code, select, ignore)]
+
+
+def _ignored_in(path: str, workspace: Workspace) -> tuple[str, ...]:
+    """The codes ``per-file-ignores`` ignores for ``path`` (globs relative to the project root)."""
+    try:
+        relative = Path(os.path.abspath(path)).relative_to(workspace.root).as_posix()
+    except ValueError:
+        return ()
+    return tuple(code for glob, codes in workspace.config.per_file_ignores if fnmatch(relative, glob) for code in codes)
 
 
 def wanted(code: str, select: Iterable[str], ignore: Iterable[str]) -> bool:

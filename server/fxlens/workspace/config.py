@@ -27,6 +27,9 @@ from typing import Any
 _QUALIFIED = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 
+_CODE = re.compile(r"FXL[0-9]{0,3}")
+
+
 @dataclass(frozen=True)
 class ConfigError:
     """One problem in the configuration: the dotted key it concerns and what is wrong."""
@@ -53,6 +56,9 @@ class FxlensConfig:
     python: str = ""  # "" means the server's own interpreter
     trace_timeout: float | None = None
     models: tuple[tuple[str, ModelOverride], ...] = ()
+    select: tuple[str, ...] = ()  # rule codes or prefixes fxlens check reports (empty: all)
+    ignore: tuple[str, ...] = ()  # rule codes or prefixes it does not
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob of project paths, codes)
 
     def model(self, *keys: str) -> ModelOverride | None:
         """The override for the first of ``keys`` that is configured."""
@@ -105,9 +111,37 @@ def parse_config(table: dict[str, Any]) -> tuple[FxlensConfig, list[ConfigError]
                 errors.append(ConfigError(where, "must be a positive number of seconds"))
         elif key == "models":
             values["models"] = _models(value, where, errors)
+        elif key in ("select", "ignore"):
+            values[key] = _codes(value, where, errors)
+        elif key == "per_file_ignores":
+            values["per_file_ignores"] = _per_file_ignores(value, where, errors)
         else:
-            errors.append(ConfigError(where, _unknown(raw_key, ("input-shape", "python", "trace-timeout", "models"))))
+            known = ("input-shape", "python", "trace-timeout", "models", "select", "ignore", "per-file-ignores")
+            errors.append(ConfigError(where, _unknown(raw_key, known)))
     return FxlensConfig(**{k: v for k, v in values.items() if v is not None}), errors
+
+
+def _codes(value: Any, where: str, errors: list[ConfigError]) -> tuple[str, ...] | None:
+    """A list of rule codes or prefixes (``["FXL007", "FXL00"]``)."""
+    if isinstance(value, list) and all(isinstance(c, str) and _CODE.fullmatch(c.strip().upper()) for c in value):
+        return tuple(c.strip().upper() for c in value)
+    errors.append(ConfigError(where, 'must be a list of rule codes or prefixes, such as ["FXL007", "FXL00"]'))
+    return None
+
+
+def _per_file_ignores(
+    value: Any, where: str, errors: list[ConfigError]
+) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """A table of path globs (relative to the project) to the codes ignored in those files."""
+    if not isinstance(value, dict):
+        errors.append(ConfigError(where, 'must be a table of path globs to code lists: { "tests/*" = ["FXL012"] }'))
+        return None
+    found = []
+    for glob, codes in value.items():
+        parsed = _codes(codes, f"{where}.{glob}", errors)
+        if parsed is not None:
+            found.append((glob, parsed))
+    return tuple(found)
 
 
 def _unknown(key: str, known: tuple[str, ...]) -> str:
