@@ -1,7 +1,9 @@
 """The node table as people read it: an aligned text table (CLI) or Markdown (editor preview).
 
 One row per node name in execution order, train-mode nodes first as they run, eval-only nodes
-after them; each row shows the output per mode and marks names that exist in one mode only.
+after them; each row shows the module the node runs in (``encoder_layer_0.ln_1`` is the module
+``ln_2``), the output per mode, and notes: names that exist in one mode only, outputs a later
+in-place operation overwrites.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ class Row:
     name: str
     op: str
     what: str  # the module type for module calls, else the readable target
+    module: str  # the path of the module the node runs in ("" at the root)
     train: str  # output in train mode, or "—" when absent
     eval: str
     only: str  # "train only", "eval only" or ""
+    notes: str  # ``only``, then "overwritten by X" when a later in-place op overwrites the output
 
 
-def rows(table: NodeTable, mode: ModeChoice = "both") -> list[Row]:
-    """The rows to show for ``mode`` (``both``: the union of the two modes' names)."""
+def rows(table: NodeTable, mode: ModeChoice = "both", tensors_only: bool = False) -> list[Row]:
+    """The rows to show for ``mode`` (``both``: the union of the two modes' names); with
+    ``tensors_only``, the nodes whose output is a tensor (in a mode shown)."""
     train = {n.name: n for n in table.train}
     eval_ = {n.name: n for n in table.eval}
     if mode == "train":
@@ -37,8 +42,26 @@ def rows(table: NodeTable, mode: ModeChoice = "both") -> list[Row]:
     result = []
     for name in order:
         node = train.get(name) or eval_[name]
+        shown = [
+            n for n in (train.get(name) if mode != "eval" else None, eval_.get(name) if mode != "train" else None) if n
+        ]
+        if tensors_only and not any(n.output is not None and n.output.is_tensor for n in shown):
+            continue
         only = "" if name in train and name in eval_ else ("train only" if name in train else "eval only")
-        result.append(Row(name, node.op, describe_what(node), _output(train.get(name)), _output(eval_.get(name)), only))
+        overwriters = list(dict.fromkeys(n.overwritten_by for n in shown if n.overwritten_by))
+        notes = ", ".join([*([only] if only else []), *(f"overwritten by {w}" for w in overwriters)])
+        result.append(
+            Row(
+                name,
+                node.op,
+                describe_what(node),
+                node.module_path,
+                _output(train.get(name)),
+                _output(eval_.get(name)),
+                only,
+                notes,
+            )
+        )
     return result
 
 
@@ -53,14 +76,14 @@ def _output(node: NodeInfo | None) -> str:
     return node.output.describe() if node.output is not None else "?"
 
 
-def as_text(table: NodeTable, mode: ModeChoice = "both") -> str:
+def as_text(table: NodeTable, mode: ModeChoice = "both", tensors_only: bool = False) -> str:
     """An aligned plain-text table, with a header and the table's notes below it."""
-    header = ["node", "op", "module/target"] + (["train", "eval"] if mode == "both" else [mode]) + [""]
+    header = ["node", "op", "module/target"] + (["train", "eval"] if mode == "both" else [mode]) + ["module", ""]
     body = [
         [r.name, r.op, r.what]
         + ([r.train, r.eval] if mode == "both" else [r.train if mode == "train" else r.eval])
-        + [r.only]
-        for r in rows(table, mode)
+        + [r.module or "·", r.notes]
+        for r in rows(table, mode, tensors_only)
     ]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     lines = [

@@ -153,8 +153,8 @@ def test_nodes_prints_the_table_with_mode_marks(cache: Path) -> None:
     result = fxlens("nodes", "examples/tinynet.py:TinyNet", "--input", "2,3,32,32", cache=cache)
     assert result.returncode == 0, result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:] if line.strip()}
-    assert rows["blocks.1.add"][1:] == ["call_function", "operator.add", "2×16×16×16", "2×16×16×16"]
-    assert rows["aux"][-4:] == ["2×10", "—", "train", "only"]
+    assert rows["blocks.1.add"][1:] == ["call_function", "operator.add", "2×16×16×16", "2×16×16×16", "blocks.1"]
+    assert rows["aux"][-5:] == ["2×10", "—", "aux", "train", "only"]
     assert "input: 2×3×32×32 (given)" in result.stderr and "input:" not in result.stdout
 
 
@@ -251,3 +251,13 @@ def test_timm_models_get_timms_own_node_names(tmp_path: Path, cache: Path) -> No
         "features.py:6:67: FXL001 `bn2.act` is not a node of EfficientNet"
     ), check.stdout + check.stderr
     assert check.stdout.splitlines()[-1] == "Found 1 problem."
+
+
+def test_nodes_shows_module_paths_overwrites_and_only_tensors_when_asked(cache: Path) -> None:
+    result = fxlens("nodes", "torchvision:resnet18", "--mode", "eval", "--tensors-only", cache=cache)
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert rows["layer1.0.bn1"][3:] == ["1×64×56×56", "layer1.0.bn1", "overwritten", "by", "layer1.0.relu"]
+    assert rows["layer1.0.relu_1"][3:5] == ["1×64×56×56", "layer1.0.relu"]  # the module ReLU, called twice
+    vit = fxlens("nodes", "torchvision:vit_b_16", "--mode", "eval", "--tensors-only", cache=cache)
+    names = [line.split()[0] for line in vit.stdout.splitlines()[1:]]
+    assert "encoder.layers.encoder_layer_0.getattr" not in names and "encoder.layers.encoder_layer_0.ln_1" in names

@@ -76,6 +76,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     nodes.add_argument(
         "--mode", choices=("train", "eval", "both"), default="both", help="which graphs to show (default: both)"
     )
+    nodes.add_argument("--tensors-only", action="store_true", help="only the nodes whose output is a tensor")
     nodes.add_argument("--json", action="store_true", help="print the table as JSON")
     _worker_options(nodes)
     return parser, {"serve": serve, "check": check, "nodes": nodes}

@@ -46,7 +46,7 @@ def run_nodes(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_mode_json(result, args.mode), indent=2))
     else:
-        table, _, footer = as_text(result, args.mode).partition("\n\n")
+        table, _, footer = as_text(result, args.mode, args.tensors_only).partition("\n\n")
         print(table)
         if footer:
             print(footer, file=sys.stderr)
