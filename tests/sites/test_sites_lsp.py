@@ -157,3 +157,31 @@ async def test_names_looked_up_in_listed_names_complete_hover_and_are_checked(
         types.HoverParams(types.TextDocumentIdentifier(uri), position_of(LOOKUPS, '"layer4.0"', 2))
     )
     assert hover.contents.value.startswith("**`layer4.0`** — submodule `torchvision.models.resnet.BasicBlock`")
+
+
+ATTENTION = textwrap.dedent("""
+    import timm
+    from timm.utils import AttentionExtract
+
+    model = timm.create_model("vit_tiny_patch16_224", pretrained=False)
+    extract = AttentionExtract(model, names=["blocks.0.attn.qkv", "*softmax*"])
+""")
+
+
+async def test_attention_extract_names_complete_fx_nodes_and_are_checked(client: RecordingClient, documents: Documents):
+    uri = documents.open(documents.write("attention.py", ATTENTION))
+    found = await diagnostics_of(client, uri, lambda d: "FXL026" in {str(x.code) for x in d}, what="traced")
+    assert [(str(d.code), d.message) for d in found] == [
+        ("FXL026", "`*softmax*` matches no eval-mode node name of VisionTransformer: it is skipped")
+    ]
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            types.TextDocumentIdentifier(uri), position_of(ATTENTION, '"blocks.0.attn.qkv"', len('"blocks.0.attn.'))
+        )
+    )
+    items = {item.label: item for item in result.items}
+    assert "blocks.0.attn.qkv" in items and items["blocks.0.attn.qkv"].label_details.description == "fx node"
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), position_of(ATTENTION, '"blocks.0.attn.qkv"', 2))
+    )
+    assert hover.contents.value.startswith("**`blocks.0.attn.qkv`** — call_module")

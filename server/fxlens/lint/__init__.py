@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fxlens.lint import (  # noqa: F401 - they register their rules
+    attention_rules,
     backbone_rules,
     call_rules,
     document_rules,

@@ -23,6 +23,7 @@ ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "return_layers": MODES,
     "train_names": ("train",),
     "eval_names": ("eval",),
+    "attention_names": MODES,
 }
 
 

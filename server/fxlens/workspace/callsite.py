@@ -26,6 +26,7 @@ NodeArgKind = Literal[
     "return_layers",
     "train_names",  # a name looked up in the train-mode list get_graph_node_names returns
     "eval_names",
+    "attention_names",  # timm AttentionExtract(names=[...]): fnmatch patterns (or regexes) over nodes or modules
 ]
 NODE_ARG_KINDS: tuple[NodeArgKind, ...] = ("return_nodes", "train_return_nodes", "eval_return_nodes")
 # the strings of the other kinds of site name module paths (``named_modules()``), not fx nodes
@@ -45,6 +46,7 @@ SiteFunction = Literal[
     "BackboneWithFPN",
     "resnet_fpn_backbone",
     "create_model",  # timm.create_model(name, features_only=True, out_indices=(...))
+    "AttentionExtract",  # timm.utils.AttentionExtract(model, names=[...], mode=..., method=...)
 ]
 
 
@@ -140,6 +142,7 @@ class CallSite:
     concrete_args: str = ""
     suppress_diff_warning: bool | None = None
     int_arguments: tuple[IntArgument, ...] = ()  # BackboneWithFPN / resnet_fpn_backbone numbers
+    options: tuple[tuple[str, str], ...] = ()  # literal keyword values that decide a namespace (``method``)
 
     def argument(self, kind: NodeArgKind) -> NodeArgument | None:
         return next((a for a in self.node_arguments if a.kind == kind), None)

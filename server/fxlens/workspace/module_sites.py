@@ -1,7 +1,7 @@
 """Sites whose strings name module paths: ``get_submodule`` & co, ``named_modules()`` lookups
 (``dict(...)[...]`` and a loop's ``name == "..."`` comparisons), and torchvision's
 ``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone``, and timm's
-``create_model(..., features_only=True, out_indices=...)``.
+``create_model(..., features_only=True, out_indices=...)`` and ``AttentionExtract(model, names=[...])``.
 
 ``fxlens.workspace.callsites`` finds the candidate calls by their names; this module tells which
 ones are such sites and reads them into ``CallSite``s whose model expression the resolver follows
@@ -17,7 +17,15 @@ from typing import NamedTuple
 from tree_sitter import Node
 
 from fxlens.workspace.bindings import Followed, follow
-from fxlens.workspace.callsite import CallSite, IntArgument, IntItem, NodeArgument, NodeQuery, SiteFunction
+from fxlens.workspace.callsite import (
+    CallSite,
+    IntArgument,
+    IntItem,
+    NodeArgKind,
+    NodeArgument,
+    NodeQuery,
+    SiteFunction,
+)
 from fxlens.workspace.construction import Construction
 from fxlens.workspace.queries import read_queries, string_literal
 from fxlens.workspace.symbols import Symbols
@@ -32,6 +40,8 @@ CLASSES: dict[str, SiteFunction] = {
     f"{BACKBONE_UTILS}.resnet_fpn_backbone": "resnet_fpn_backbone",
     "timm.create_model": "create_model",
     "timm.models.create_model": "create_model",
+    "timm.utils.AttentionExtract": "AttentionExtract",
+    "timm.utils.attention_extract.AttentionExtract": "AttentionExtract",
 }
 FEATURE_KEYWORDS = ("features_only", "out_indices", "feature_cls", "output_stride")  # not for the traced model
 WORDS: tuple[str, ...] = (
@@ -41,6 +51,7 @@ WORDS: tuple[str, ...] = (
     "BackboneWithFPN",
     "resnet_fpn_backbone",
     "create_model",
+    "AttentionExtract",
 )
 SITE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "get_submodule": ("target",),
@@ -52,8 +63,15 @@ SITE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "BackboneWithFPN": ("backbone", "return_layers", "in_channels_list", "out_channels"),
     "resnet_fpn_backbone": (),  # keyword-only
     "create_model": ("model_name",),
+    "AttentionExtract": ("model", "names", "mode", "method", "hook_type", "use_regex"),
 }
-MODEL_PARAMETER = {"IntermediateLayerGetter": "model", "BackboneWithFPN": "backbone"}
+MODEL_PARAMETER = {"IntermediateLayerGetter": "model", "BackboneWithFPN": "backbone", "AttentionExtract": "model"}
+OPTIONS = {"AttentionExtract": ("mode", "method", "use_regex")}  # read as literal text into CallSite.options
+COLLECTIONS: dict[str, tuple[str, NodeArgKind]] = {
+    "IntermediateLayerGetter": ("return_layers", "return_layers"),
+    "BackboneWithFPN": ("return_layers", "return_layers"),
+    "AttentionExtract": ("names", "attention_names"),
+}
 INT_PARAMETERS = {
     "BackboneWithFPN": ("in_channels_list", "out_channels"),
     "resnet_fpn_backbone": ("returned_layers", "trainable_layers"),
@@ -165,10 +183,11 @@ def compared_strings(syntax: Syntax, loop: Node) -> list[Node]:
 
 def site_following(syntax: Syntax, symbols: Symbols, found: ModuleSite, arguments: Arguments) -> dict[str, Followed]:
     """Where the site's collection arguments lead (``return_layers`` bound to a name included)."""
-    if found.function not in ("IntermediateLayerGetter", "BackboneWithFPN"):
+    if found.function not in COLLECTIONS:
         return {}
+    parameter = COLLECTIONS[found.function][0]
     given = arguments(syntax, found.call, SITE_PARAMETERS[found.function])
-    return {"return_layers": follow(syntax, symbols, given["return_layers"][0])} if "return_layers" in given else {}
+    return {parameter: follow(syntax, symbols, given[parameter][0])} if parameter in given else {}
 
 
 def module_call_site(
@@ -187,21 +206,23 @@ def module_call_site(
         node_arguments = tuple(
             a for node in compared_strings(syntax, found.extent) for a in _string_argument(syntax, node, False)
         )
-    elif "return_layers" in followed:
-        value, by_keyword = given["return_layers"]
-        node_arguments = (_collection_argument(syntax, value, by_keyword, followed["return_layers"]),)
+    elif found.function in COLLECTIONS and COLLECTIONS[found.function][0] in followed:
+        parameter, kind = COLLECTIONS[found.function]
+        value, by_keyword = given[parameter]
+        node_arguments = (_collection_argument(syntax, kind, value, by_keyword, followed[parameter]),)
     ints = tuple(
         _int_argument(syntax, name, given[name][0]) for name in INT_PARAMETERS.get(found.function, ()) if name in given
     )
     model = found.model
     return CallSite(
         function=found.function,
-        library="timm" if found.function == "create_model" else "torchvision",
+        library="timm" if found.function in ("create_model", "AttentionExtract") else "torchvision",
         range=syntax.range(found.extent),
         model_expr=syntax.text(model) if model is not None else "",
         model_range=syntax.range(model) if model is not None else None,
         node_arguments=node_arguments,
         int_arguments=ints,
+        options=tuple((name, syntax.text(given[name][0])) for name in OPTIONS.get(found.function, ()) if name in given),
     )
 
 
@@ -223,13 +244,15 @@ def _string_argument(syntax: Syntax, value: Node, by_keyword: bool) -> tuple[Nod
     )
 
 
-def _collection_argument(syntax: Syntax, value: Node, by_keyword: bool, followed: Followed) -> NodeArgument:
+def _collection_argument(
+    syntax: Syntax, kind: NodeArgKind, value: Node, by_keyword: bool, followed: Followed
+) -> NodeArgument:
     literal = followed.literal
     form, queries = read_queries(syntax, literal) if literal is not None else ("other", ())
     checked = literal if literal is not None else value
     keyword = value.parent if by_keyword else None
     return NodeArgument(
-        kind="return_layers",
+        kind=kind,
         form=form,
         queries=queries,
         range=syntax.range(value),
