@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fxlens.lint.docs import rule_doc_uri
 from raw_rpc import initialize, send, until
 from waiting import gave_up
 
@@ -81,6 +82,7 @@ async def test_serve_over_tcp_initializes_publishes_diagnostics_and_shuts_down(t
                     "message": "`layer9` is not a node of ResNet; did you mean `layer4`, `layer3`, `layer2`?",
                     "severity": 1,
                     "code": "FXL001",
+                    "codeDescription": {"href": rule_doc_uri("FXL001")},
                     "source": "fxlens",
                     "data": {"name": "unknown-node"},
                 }

@@ -307,15 +307,20 @@ class Session:
         if known is not None or not call.traceable or self.supervisor is None:
             return call, known
         assert isinstance(call.spec, ModelSpec)
-        trace = self._in_flight.get(call.spec.key())
-        if trace is None:
-            trace = self._in_background(self._trace(call))
+        key = call.spec.key()
+        started = None if key in self._in_flight else self._in_background(self._trace(call))
         if wait <= 0:
             return call, None
-        try:
-            return call, await asyncio.wait_for(asyncio.shield(trace), wait)
-        except (asyncio.TimeoutError, Superseded):
-            return call, self.known_state(call)
+        deadline = asyncio.get_running_loop().time() + wait
+        while (trace := self._in_flight.get(key) or started) is not None:  # a superseded trace hands over
+            started = None
+            try:
+                return call, await asyncio.wait_for(asyncio.shield(trace), deadline - asyncio.get_running_loop().time())
+            except asyncio.TimeoutError:
+                break
+            except Superseded:
+                await asyncio.sleep(0)  # let the newer request register itself
+        return call, self.known_state(call)
 
     async def _trace(self, call: ResolvedCall, document_key: tuple[str, int] | None = None) -> ModelState:
         """The call's table or problem from the worker (shown as progress), remembered by spec."""
