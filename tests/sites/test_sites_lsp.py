@@ -11,7 +11,7 @@ from conftest_lsp import SERVER, initialize_params, position_of
 from isolation import Documents
 from lsprotocol import types
 from recording_client import RecordingClient
-from waiting import diagnostics_of
+from waiting import diagnostics_of, wait_for
 
 pytest.importorskip("torchvision")
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
@@ -185,3 +185,28 @@ async def test_attention_extract_names_complete_fx_nodes_and_are_checked(client:
         types.HoverParams(types.TextDocumentIdentifier(uri), position_of(ATTENTION, '"blocks.0.attn.qkv"', 2))
     )
     assert hover.contents.value.startswith("**`blocks.0.attn.qkv`** — call_module")
+
+
+HOOKED = textwrap.dedent("""
+    import timm
+    from timm.utils import AttentionExtract
+
+    model = timm.create_model("vit_tiny_patch16_224", pretrained=False)
+    extract = AttentionExtract(model, names=["blocks.0.attn.attn_drop"], method="hook")
+""")
+
+
+async def test_attention_extract_hook_names_complete_module_paths(client: RecordingClient, documents: Documents):
+    uri = documents.open(documents.write("hooked.py", HOOKED))
+    position = position_of(HOOKED, '"blocks.0.attn.attn_drop"', len('"blocks.0.attn.'))
+
+    async def completion() -> types.CompletionList:
+        return await client.text_document_completion_async(
+            types.CompletionParams(types.TextDocumentIdentifier(uri), position)
+        )
+
+    result = await wait_for(client, completion, lambda found: not found.is_incomplete, what="the traced completion")
+    items = {item.label: item for item in result.items}
+    assert "blocks.0.attn.attn_drop" in items
+    assert items["blocks.0.attn.attn_drop"].label_details.description == "module path"
+    assert not any(label.endswith("_1") for label in items)  # module paths, not renumbered node names

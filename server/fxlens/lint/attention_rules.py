@@ -61,7 +61,7 @@ def attention_pattern_matches_nothing(site: CallSite, state: ModelState) -> Iter
         names, what = state.names(mode), f"{mode}-mode node"  # type: ignore[arg-type]
     else:
         names, what = ["", *(e.path for e in state.modules if e.kind == "module")], "module"
-    argument = site.argument("attention_names")
+    argument = site.argument("attention_modules" if method == "hook" else "attention_names")
     if argument is None:
         (pattern,) = DEFAULT_PATTERNS[method]
         if not matches(pattern, names, use_regex):

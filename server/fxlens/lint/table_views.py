@@ -24,6 +24,7 @@ ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "train_names": ("train",),
     "eval_names": ("eval",),
     "attention_names": MODES,
+    "attention_modules": MODES,
 }
 
 

@@ -21,6 +21,7 @@ ARGUMENT_MODES: dict[NodeArgKind, tuple[Mode, ...]] = {
     "train_names": ("train",),
     "eval_names": ("eval",),
     "attention_names": MODES,
+    "attention_modules": MODES,
 }
 
 

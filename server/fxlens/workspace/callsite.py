@@ -26,11 +26,12 @@ NodeArgKind = Literal[
     "return_layers",
     "train_names",  # a name looked up in the train-mode list get_graph_node_names returns
     "eval_names",
-    "attention_names",  # timm AttentionExtract(names=[...]): fnmatch patterns (or regexes) over nodes or modules
+    "attention_names",  # timm AttentionExtract(names=[...]): fnmatch patterns (or regexes) over fx node names
+    "attention_modules",  # the same with method="hook": patterns over module paths
 ]
 NODE_ARG_KINDS: tuple[NodeArgKind, ...] = ("return_nodes", "train_return_nodes", "eval_return_nodes")
 # the strings of the other kinds of site name module paths (``named_modules()``), not fx nodes
-MODULE_ARG_KINDS: tuple[NodeArgKind, ...] = ("module_path", "return_layers")
+MODULE_ARG_KINDS: tuple[NodeArgKind, ...] = ("module_path", "return_layers", "attention_modules")
 # exact node names looked up in get_graph_node_names' lists (no module prefixes)
 NAME_LIST_KINDS: tuple[NodeArgKind, ...] = ("train_names", "eval_names")
 

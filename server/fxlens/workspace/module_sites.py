@@ -208,6 +208,10 @@ def module_call_site(
         )
     elif found.function in COLLECTIONS and COLLECTIONS[found.function][0] in followed:
         parameter, kind = COLLECTIONS[found.function]
+        method = given.get("method") if found.function == "AttentionExtract" else None
+        chosen = string_literal(syntax, method[0]) if method else None
+        if chosen is not None and chosen.value == "hook":
+            kind = "attention_modules"  # hooks: the patterns match module paths
         value, by_keyword = given[parameter]
         node_arguments = (_collection_argument(syntax, kind, value, by_keyword, followed[parameter]),)
     ints = tuple(
