@@ -73,6 +73,7 @@ class Session:
         self._traced: dict[str, ModelState] = {}  # spec key -> the latest table or problem for it
         self._in_flight: dict[str, asyncio.Future[ModelState]] = {}  # spec key -> its running trace
         self._background: set[asyncio.Future[object]] = set()
+        self._worker_ready = asyncio.Event()  # set once the worker is started (after ``initialized``)
 
     # -- configuration and worker ----------------------------------------------------------------
 
@@ -87,6 +88,7 @@ class Session:
         if self.supervisor is not None and self._worker_settings() != old_worker:
             self._in_background(self.supervisor.stop())
             self.supervisor = None
+            self._worker_ready.clear()
         self._traced.clear()
 
     def _worker_settings(self) -> tuple[WorkerLaunch, bool]:
@@ -103,6 +105,7 @@ class Session:
         self.supervisor = Supervisor(
             launch.interpreter, timeout=launch.timeout, log=lambda line: logger.info("worker: %s", line)
         )
+        self._worker_ready.set()
         self._in_background(self._warm(self.supervisor))
         for uri in self.documents:
             self.schedule(uri, 0.0)
@@ -304,6 +307,11 @@ class Session:
         most ``wait`` seconds of the trace in flight (started here only if none is, once per model)."""
         call = resolve_call(self.documents[uri], site, self.workspace)
         known = self.known_state(call)
+        if self.supervisor is None and self.settings.execute_code and wait > 0 and known is None:
+            try:  # a request that came before ``initialized`` started the worker waits for it
+                await asyncio.wait_for(self._worker_ready.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
         if known is not None or not call.traceable or self.supervisor is None:
             return call, known
         assert isinstance(call.spec, ModelSpec)
@@ -318,8 +326,12 @@ class Session:
                 return call, await asyncio.wait_for(asyncio.shield(trace), deadline - asyncio.get_running_loop().time())
             except asyncio.TimeoutError:
                 break
-            except Superseded:
-                await asyncio.sleep(0)  # let the newer request register itself
+            except Superseded:  # a newer version's refresh took over: wait for its trace, or trace again
+                await asyncio.sleep(0)
+                if (known := self.known_state(call)) is not None:
+                    return call, known
+                if key not in self._in_flight:
+                    started = self._in_background(self._trace(call))
         return call, self.known_state(call)
 
     async def _trace(self, call: ResolvedCall, document_key: tuple[str, int] | None = None) -> ModelState:

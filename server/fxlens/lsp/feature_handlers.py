@@ -1,0 +1,213 @@
+"""The features: completion, hover, definition, code actions, inlay hints, code lenses and the node table.
+
+Each handler finds the document, calls one function of the session or a feature module, and converts
+positions and results at the edge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from fxlens.lsp import (
+    code_actions,
+    completion,
+    definition,
+    diagnostics,
+    inlay_hints,
+    shared_completion,
+    show_nodes,
+)
+from fxlens.lsp.app import HOVER_WAIT, FxlensServer, param, server
+from fxlens.lsp.code_lens import call_lens
+from fxlens.lsp.describe import as_markup, hover_markdown
+from fxlens.lsp.positions import Positions
+from fxlens.nodes import NodeTable
+from fxlens.workspace.parse import CursorContext
+from fxlens.workspace.spec import Unresolved
+
+
+def _context(ls: FxlensServer, uri: str, position: types.Position) -> tuple[Positions, CursorContext | None]:
+    """The document's position conversions and what the cursor is in (None: not a node argument)."""
+    doc = ls.require_session().documents.get(ls.document_uri(uri))
+    if doc is None:
+        return Positions([]), None
+    positions = ls.positions(doc, uri)
+    return positions, ls.require_session().cursor(ls.document_uri(uri), positions.from_client(position))
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION,
+    types.CompletionOptions(trigger_characters=['"', "'", "."], resolve_provider=True),
+)
+async def complete(ls: FxlensServer, params: types.CompletionParams) -> types.CompletionList | None:
+    uri = params.text_document.uri
+    positions, context = _context(ls, uri, params.position)
+    if context is None or context.role != "node":
+        return None
+    session = ls.require_session()
+    answers = [await session.call_state(*where, 0.0) for where in session.calls_of(ls.document_uri(uri), context)]
+    traced = {call.spec.key(): (call.spec, state) for call, state in answers if isinstance(state, NodeTable)}
+    if not traced:
+        return completion.not_ready(answers[0][1], session.tracing_off)
+    edit_range = positions.range_to_client(context.string.range) if context.string is not None else None
+    if len(traced) == 1:  # one model (however many calls read the literal)
+        ((key, (_, table)),) = traced.items()
+        item_defaults = ls.capability("text_document", "completion", "completion_list", "item_defaults") or []
+        return completion.completion_list(context, table, edit_range, key, item_defaults)
+    lists = [
+        (spec.display_name, completion.completion_list(context, table, edit_range, key))
+        for key, (spec, table) in traced.items()
+    ]
+    found = shared_completion.merged(lists)
+    found.is_incomplete = found.is_incomplete or len(traced) < len(answers)  # a model still traced
+    return found
+
+
+@server.feature(types.COMPLETION_ITEM_RESOLVE)
+def resolve_completion(ls: FxlensServer, item: types.CompletionItem) -> types.CompletionItem:
+    if item.data is None:
+        return item
+    key = param(item.data, "table")
+    if not isinstance(key, str):
+        raise JsonRpcInvalidParams("completionItem/resolve: `data.table` is not a string")
+    table = ls.require_session().traced_table(key)
+    if table is None:
+        return item
+    formats = ls.capability("text_document", "completion", "completion_item", "documentation_format")
+    return completion.documentation(item, table, formats)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    positions, context = _context(ls, uri, params.position)
+    if context is None or context.string is None or context.role != "node":
+        return None
+    session = ls.require_session()
+    _, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), HOVER_WAIT)
+    text = hover_markdown(context.string.value, state, context.kind) if isinstance(state, NodeTable) else None
+    if text is None:
+        return None
+    formats = ls.capability("text_document", "hover", "content_format")
+    return types.Hover(as_markup(text, formats), positions.range_to_client(context.string.range))
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+async def goto_definition(ls: FxlensServer, params: types.DefinitionParams) -> types.Location | None:
+    uri = params.text_document.uri
+    _, context = _context(ls, uri, params.position)
+    if context is None or context.string is None:
+        return None
+    session = ls.require_session()
+    _, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), HOVER_WAIT)
+    found = definition.node_location(context.string.value, state) if isinstance(state, NodeTable) else None
+    return ls.notebooks.location(found)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FIX_ALL]),
+)
+def code_action(ls: FxlensServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    session = ls.require_session()
+    uri = params.text_document.uri
+    known = session.findings.get(ls.document_uri(uri))
+    doc = session.documents.get(ls.document_uri(uri))
+    if known is None or doc is None or known[0] != doc.version:
+        return []
+    positions = ls.positions(doc, uri)
+    to_range = positions.range_to_client
+    findings = ls.notebooks.findings_in(uri, diagnostics.configured(known[1], session.settings.rules))
+    only = params.context.only or []
+    version = ls.notebooks.version(uri, doc.version)
+    if any(code_actions.FIX_ALL.startswith(kind) for kind in only if kind.startswith("source")):
+        return code_actions.fix_all(findings, uri, version, to_range)
+    return code_actions.quick_fixes(
+        findings,
+        positions.range_from_client(params.range),
+        uri,
+        version,
+        to_range,
+        lambda f: diagnostics.to_diagnostic(f, to_range),
+        doc.lines.lines,
+    )
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    session = ls.require_session()
+    uri = params.text_document.uri
+    doc = session.documents.get(ls.document_uri(uri))
+    if not session.settings.inlay_hints or doc is None:
+        return []
+    to_range = ls.positions(doc, uri).range_to_client
+    hints = []
+    for site in ls.notebooks.sites_in(uri, doc.call_sites):
+        _, state = await session.call_state(ls.document_uri(uri), site, 0.0)
+        if isinstance(state, NodeTable):
+            hints += inlay_hints.shape_hints(site, state, to_range)
+    return hints
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+def code_lens(ls: FxlensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    session = ls.require_session()
+    uri = params.text_document.uri
+    doc = session.docs.current(ls.document_uri(uri))
+    if doc is None:
+        return []
+    to_range = ls.positions(doc, uri).range_to_client
+    calls = session.calls_with_states(ls.document_uri(uri))
+    lenses = (
+        call_lens(uri, call, state, tracing, to_range)
+        for call, state, tracing in calls
+        if ls.notebooks.in_cell(uri, call.site.range.start.line)
+    )
+    return [lens for lens in lenses if lens is not None]
+
+
+@server.feature("fxlens/showNodes")
+async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
+    """The node table of the model of the call under (or nearest above) the cursor, as Markdown."""
+    session = ls.require_session()
+    uri = param(param(params, "textDocument"), "uri")
+    position = param(params, "position")
+    doc = session.documents.get(ls.document_uri(uri))
+    if doc is None:
+        raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
+    cursor = ls.positions(doc, uri).from_client(types.Position(param(position, "line"), param(position, "character")))
+    site = show_nodes.call_site_at(doc, cursor)
+    call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
+    if isinstance(call.spec, Unresolved):
+        raise ValueError(call.spec.reason)
+    if not isinstance(state, NodeTable):
+        raise ValueError(completion.not_ready_message(state, session.tracing_off))
+    return show_nodes.node_view(state, call.spec.display_name)
+
+
+@server.feature("fxlens/nodeTable")
+async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
+    """The node table of the call under (or nearest above) the cursor as data, with what the call selects."""
+    session = ls.require_session()
+    uri = param(param(params, "textDocument"), "uri")
+    position = param(params, "position")
+    doc = session.documents.get(ls.document_uri(uri))
+    if doc is None:
+        raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
+    positions = ls.positions(doc, uri)
+    cursor = positions.from_client(types.Position(param(position, "line"), param(position, "character")))
+    site = show_nodes.call_site_at(doc, cursor)
+    call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
+    if isinstance(call.spec, Unresolved):
+        raise ValueError(call.spec.reason)
+    if not isinstance(state, NodeTable):
+        raise ValueError(completion.not_ready_message(state, session.tracing_off))
+    return show_nodes.node_table_view(site, state, call.spec.display_name, positions.range_to_client)
+
+
+@server.feature("fxlens/stats")
+def stats(ls: FxlensServer, params: Any) -> dict[str, Any]:
+    """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
+    return ls.require_session().stats()
