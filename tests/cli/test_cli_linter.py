@@ -165,3 +165,16 @@ def test_select_ignore_and_per_file_ignores_from_the_configuration(project: Path
     assert found == {("train.py", "FXL001"), ("train.py", "FXL002")}  # FXL003 ignored; scripts/ FXL00x ignored
     selected = fxlens("check", "--output-format", "json", "--select", "FXL003", "train.py", cwd=project, cache=cache)
     assert [f["code"] for f in json.loads(selected.stdout)] == []  # --select does not undo the ignore
+
+
+@pytest.mark.parametrize(
+    ("target", "close"), [("torchvision:resnet9000", "`resnet50`"), ("timm:resnet9000", "`resnet50`")]
+)
+def test_a_model_name_the_library_does_not_have_is_said_so_with_close_names(
+    tmp_path: Path, cache: Path, target: str, close: str
+) -> None:
+    result = fxlens("nodes", target, cwd=tmp_path, cache=cache)
+    library = target.split(":")[0]
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"fxlens: resnet9000: construction error: {library} has no model `resnet9000`")
+    assert "did you mean" in result.stderr and close in result.stderr and "import error" not in result.stderr

@@ -9,6 +9,7 @@ with ``weights=None`` (and ``weights_backbone=None`` where the builder takes it)
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
@@ -64,6 +65,8 @@ def _build_table(
     phase("import")
     try:
         factory, kwargs = _factory(spec, args, kwargs)
+    except _Failed:
+        raise
     except USER_ERRORS as error:
         raise _Failed(
             problem_from_exception("import", error, is_user_file=is_user_file, context=f"importing `{spec.module}`")
@@ -121,17 +124,30 @@ def _factory(
     """The callable to build with, and the keyword arguments that keep it from downloading weights."""
     factory = _follow(importlib.import_module(spec.module), tuple(spec.callable.split(".")))
     if spec.builder == "timm":
+        if spec.callable == "create_model" and args and isinstance(args[0], str):
+            _known_name(args[0], "timm", importlib.import_module("timm").list_models())
         return factory, {**kwargs, "pretrained": False}
     if spec.builder == "torchvision":
         kwargs = {k: v for k, v in kwargs.items() if k not in ("pretrained", "pretrained_backbone")}
         builder = factory
         if spec.callable == "get_model" and args:
-            builder = importlib.import_module("torchvision.models").get_model_builder(args[0])
+            models = importlib.import_module("torchvision.models")
+            _known_name(str(args[0]), "torchvision", models.list_models())
+            builder = models.get_model_builder(args[0])
         parameters = inspect.signature(builder).parameters
         kwargs["weights"] = None
         if "weights_backbone" in parameters:
             kwargs["weights_backbone"] = None
     return factory, kwargs
+
+
+def _known_name(name: str, library: str, names: list[str]) -> None:
+    """A model name the library does not have is said as such, with the closest names it has."""
+    if name in names:
+        return
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+    raise _Failed(Problem("construction", f"{library} has no model `{name}`{hint}"))
 
 
 def _follow(value: Any, attributes: tuple[str, ...]) -> Any:
