@@ -132,13 +132,13 @@ def test_nodes_applies_configuration_and_command_line_arguments(tmp_path: Path, 
     )
     configured = fxlens("nodes", "torchvision:resnet18", "--mode", "eval", cwd=tmp_path, cache=cache)
     assert configured.returncode == 0, configured.stderr
-    assert configured.stdout.splitlines()[-1].split()[-1] == "2×7"
+    assert configured.stdout.splitlines()[-1].split()[3] == "2×7"  # node, op, module type, eval output
     assert "input: 2×3×64×64 (configuration)" in configured.stderr
     given = fxlens(
         "nodes", "torchvision:resnet18", "--mode", "eval", "--input", "1,3,32,32", "--kwargs", "num_classes=3",
         cwd=tmp_path, cache=cache,
     )  # fmt: skip
-    assert given.stdout.splitlines()[-1].split()[-1] == "1×3"
+    assert given.stdout.splitlines()[-1].split()[3] == "1×3"
     assert "input: 1×3×32×32 (given)" in given.stderr
 
 
