@@ -87,6 +87,7 @@ SNIPPETS = [
 ]
 
 REQUEST_BOUND = 20.0  # seconds any request may take, even on a loaded machine
+MAX_TEXT = 3_000  # characters: past this, edits only delete, so a long run stays a script's size
 
 
 def split_lines(text: str) -> list[str]:
@@ -149,10 +150,15 @@ class Fuzzed:
             change: types.TextDocumentContentChangeEvent = types.TextDocumentContentChangeWholeDocument(self.text)
         else:
             start = safe_offset(self.text, rng)
-            end = start if rng.random() < 0.6 else min(len(self.text), start + rng.randint(1, 12))
+            end = (
+                start
+                if rng.random() < 0.6 and len(self.text) <= MAX_TEXT
+                else min(len(self.text), start + rng.randint(1, 40))
+            )
             if 0 < end < len(self.text) and self.text[end - 1] == "\r" and self.text[end] == "\n":
                 end += 1  # delete the whole CRLF, never half of it
-            new = "".join(rng.choice(SNIPPETS) for _ in range(rng.randint(0, 3)))
+            grown = len(self.text) > MAX_TEXT  # keep the document a script's size: long runs delete more
+            new = "" if grown else "".join(rng.choice(SNIPPETS) for _ in range(rng.randint(0, 3)))
             where = types.Range(lsp_position(self.text, start), lsp_position(self.text, end))
             change = types.TextDocumentContentChangePartial(where, new)
             self.text = self.text[:start] + new + self.text[end:]
