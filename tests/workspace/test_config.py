@@ -51,7 +51,8 @@ leaf-modules = ["pkg.blocks:Block"]
 def test_unknown_keys_are_named(tmp_path: Path) -> None:
     config, errors = load(tmp_path, "[tool.fxlens]\ninput-shap = [1]\n[tool.fxlens.models.resnet50]\nwidth = 3\n")
     assert errors == [
-        "tool.fxlens.input-shap: unknown key `input-shap`; known keys: input-shape, python, trace-timeout, models",
+        "tool.fxlens.input-shap: unknown key `input-shap`; known keys: input-shape, python, trace-timeout, models,"
+        " select, ignore, per-file-ignores",
         "tool.fxlens.models.resnet50.width: unknown key `width`; known keys: input-shape, args, kwargs, leaf-modules",
     ]
     assert config.model("resnet50") == ModelOverride()
@@ -91,3 +92,16 @@ def test_invalid_toml_is_a_message(tmp_path: Path) -> None:
     config, errors = load(tmp_path, "[tool.fxlens\n")
     assert config == FxlensConfig()
     assert len(errors) == 1 and errors[0].startswith("tool.fxlens: cannot read pyproject.toml")
+
+
+def test_select_ignore_and_per_file_ignores_are_read_and_checked(tmp_path: Path) -> None:
+    config, errors = load(
+        tmp_path,
+        '[tool.fxlens]\nselect = ["fxl00"]\nignore = ["FXL007", "E501"]\n'
+        '[tool.fxlens.per-file-ignores]\n"tests/*" = ["FXL012"]\n"bad/*" = "FXL001"\n',
+    )
+    assert (config.select, config.ignore, config.per_file_ignores) == (("FXL00",), (), (("tests/*", ("FXL012",)),))
+    assert errors == [
+        'tool.fxlens.ignore: must be a list of rule codes or prefixes, such as ["FXL007", "FXL00"]',
+        'tool.fxlens.per-file-ignores.bad/*: must be a list of rule codes or prefixes, such as ["FXL007", "FXL00"]',
+    ]
