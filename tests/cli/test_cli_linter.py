@@ -133,7 +133,7 @@ def test_nodes_applies_configuration_and_command_line_arguments(tmp_path: Path, 
     configured = fxlens("nodes", "torchvision:resnet18", "--mode", "eval", cwd=tmp_path, cache=cache)
     assert configured.returncode == 0, configured.stderr
     assert configured.stdout.splitlines()[-1].split()[3] == "2×7"  # node, op, module type, eval output
-    assert "input: 2×3×64×64 (configuration)" in configured.stderr
+    assert "input: 2×3×64×64 (configuration)" in configured.stderr and "hint:" not in configured.stderr
     given = fxlens(
         "nodes", "torchvision:resnet18", "--mode", "eval", "--input", "1,3,32,32", "--kwargs", "num_classes=3",
         cwd=tmp_path, cache=cache,
@@ -178,3 +178,8 @@ def test_a_model_name_the_library_does_not_have_is_said_so_with_close_names(
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith(f"fxlens: resnet9000: construction error: {library} has no model `resnet9000`")
     assert "did you mean" in result.stderr and close in result.stderr and "import error" not in result.stderr
+
+
+def test_nodes_without_an_input_says_how_to_give_one_on_the_command_line(tmp_path: Path, cache: Path) -> None:
+    result = fxlens("nodes", "torchvision:resnet18", "--mode", "eval", cwd=tmp_path, cache=cache)
+    assert result.returncode == 0 and "hint: give the example input with --input" in result.stderr

@@ -50,6 +50,10 @@ def run_nodes(args: argparse.Namespace) -> int:
         print(table)
         if footer:
             print(footer, file=sys.stderr)
+    if result.example_input is not None and not result.example_input.user_given:
+        print(
+            "hint: give the example input with --input 1,3,224,224 (or input-shape in [tool.fxlens])", file=sys.stderr
+        )
     return 0
 
 
