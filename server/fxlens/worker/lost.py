@@ -50,6 +50,7 @@ class LostWorker:
     phase: Phase  # the last phase the worker reported for the request
     overdue: bool = False  # the supervisor ended it: its own watchdog had not, well past the timeout
     channel_error: str = ""  # the channel carried something that is not a frame (model code wrote on it)
+    elapsed: float = 0.0  # seconds from the request to the loss
 
 
 def lost_worker_problem(
@@ -67,7 +68,10 @@ def lost_worker_problem(
     """
     location = stack_location(lost.output, spec.workspace_root, overlays, read_file or _read_file)
     doing = f"{PHASE_WORDS[lost.phase]} {spec.display_name}"
-    if lost.overdue or watchdog_fired(lost.output, lost.returncode):
+    # the watchdog's exit once the timeout has passed is a timeout, even when its dump was not read
+    # in time (a loaded machine): exit code 1 that early would be the model's own
+    watchdog_exit = lost.returncode == WATCHDOG_EXIT and lost.elapsed >= timeout
+    if lost.overdue or watchdog_exit or watchdog_fired(lost.output, lost.returncode):
         return Problem(
             kind="timeout",
             message=f"{doing} took longer than {timeout:g} s; the worker was restarted",

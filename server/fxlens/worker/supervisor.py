@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 
 from fxlens.nodes import NodeTable, Problem
@@ -269,6 +270,7 @@ class Supervisor:
         }
         self._set_state(WorkerState.BUSY, job.spec.display_name)
         process.new_request()
+        sent = time.monotonic()
         try:
             result = await request_table(process, request, self.timeout, job.enter)
         except WorkerLost as lost:
@@ -276,14 +278,16 @@ class Supervisor:
             if lost.phase == "start" and not lost.channel_error and retry:
                 return await self._trace(job, retry=False)
             self.traces_run += 1
-            return self._problem(process, job, lost)
+            return self._problem(process, job, lost, time.monotonic() - sent)
         self.traces_run += 1
         self._set_state(WorkerState.READY)
         return result
 
-    def _problem(self, process: WorkerProcess, job: Job, lost: WorkerLost) -> Problem:
+    def _problem(self, process: WorkerProcess, job: Job, lost: WorkerLost, elapsed: float) -> Problem:
         """The problem of a request whose worker was lost (and has ended), from its last output."""
-        seen = LostWorker(process.recent_output(), process.returncode, lost.phase, lost.overdue, lost.channel_error)
+        seen = LostWorker(
+            process.recent_output(), process.returncode, lost.phase, lost.overdue, lost.channel_error, elapsed
+        )
         return lost_worker_problem(seen, job.spec, job.overlays, timeout=self.timeout, memory_limit=self.memory_limit)
 
     # the worker ----------------------------------------------------------------------------
