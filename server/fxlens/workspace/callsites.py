@@ -17,17 +17,18 @@ from typing import Literal, NamedTuple
 from tree_sitter import Node
 
 from fxlens.workspace.bindings import Followed, follow
-from fxlens.workspace.callsite import NODE_ARG_KINDS, CallSite, Library, NodeArgKind, NodeArgument, NodeQuery
+from fxlens.workspace.callsite import NODE_ARG_KINDS, CallSite, Library, NodeArgKind, NodeQuery
 from fxlens.workspace.module_sites import (
     CLASSES,
     SITE_PARAMETERS,
     WORDS,
     module_call_site,
     module_site_of,
+    node_argument,
     site_following,
 )
 from fxlens.workspace.name_lookups import lookup_arguments, lookup_strings
-from fxlens.workspace.queries import Form, read_queries
+from fxlens.workspace.queries import Form
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 
@@ -211,7 +212,7 @@ def _call_site(
 ) -> CallSite:
     name, library = found
     model = given.get("model")
-    node_arguments = tuple(_node_argument(syntax, kind, *given[kind], followed[kind], read) for kind in followed)
+    node_arguments = tuple(node_argument(syntax, kind, *given[kind], followed[kind], read) for kind in followed)
     tracer_kwargs = given.get("tracer_kwargs")
     concrete_args = given.get("concrete_args")
     suppress = given.get("suppress_diff_warning")
@@ -248,38 +249,6 @@ def call_arguments(syntax: Syntax, call: Node, parameters: tuple[str, ...]) -> d
                 given[parameters[position]] = (child, False)
             position += 1
     return given
-
-
-def _node_argument(
-    syntax: Syntax,
-    kind: NodeArgKind,
-    value: Node,
-    by_keyword: bool,
-    followed: Followed,
-    read: dict[int, tuple[Form, tuple[NodeQuery, ...]]],
-) -> NodeArgument:
-    """The node names given in one ``*return_nodes`` argument, read from the literal it leads to."""
-    literal = followed.literal
-    form: Form = "other"
-    queries: tuple[NodeQuery, ...] = ()
-    if literal is not None:
-        if literal.id not in read:
-            read[literal.id] = read_queries(syntax, literal)
-        form, queries = read[literal.id]
-    checked = literal if literal is not None else value
-    keyword = value.parent if by_keyword else None
-    return NodeArgument(
-        kind=kind,
-        form=form,
-        queries=queries,
-        range=syntax.range(value),
-        by_keyword=by_keyword,
-        complete=not (checked.has_error or syntax.is_repaired(checked)),
-        keyword_range=syntax.range(keyword) if keyword is not None else None,
-        literal_range=syntax.range(literal) if literal is not None and form != "other" else None,
-        via=followed.via,
-        imported=followed.imported,
-    )
 
 
 def _dict_text(syntax: Syntax, node: Node) -> str:

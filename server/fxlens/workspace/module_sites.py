@@ -27,7 +27,7 @@ from fxlens.workspace.callsite import (
     SiteFunction,
 )
 from fxlens.workspace.construction import Construction
-from fxlens.workspace.queries import read_queries, string_literal
+from fxlens.workspace.queries import Form, read_queries, string_literal
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 
@@ -213,7 +213,7 @@ def module_call_site(
         if chosen is not None and chosen.value == "hook":
             kind = "attention_modules"  # hooks: the patterns match module paths
         value, by_keyword = given[parameter]
-        node_arguments = (_collection_argument(syntax, kind, value, by_keyword, followed[parameter]),)
+        node_arguments = (node_argument(syntax, kind, value, by_keyword, followed[parameter]),)
     ints = tuple(
         _int_argument(syntax, name, given[name][0]) for name in INT_PARAMETERS.get(found.function, ()) if name in given
     )
@@ -248,11 +248,26 @@ def _string_argument(syntax: Syntax, value: Node, by_keyword: bool) -> tuple[Nod
     )
 
 
-def _collection_argument(
-    syntax: Syntax, kind: NodeArgKind, value: Node, by_keyword: bool, followed: Followed
+def node_argument(
+    syntax: Syntax,
+    kind: NodeArgKind,
+    value: Node,
+    by_keyword: bool,
+    followed: Followed,
+    read: dict[int, tuple[Form, tuple[NodeQuery, ...]]] | None = None,
 ) -> NodeArgument:
+    """The names given in one argument, read from the literal it leads to (``read``: literals
+    already read in this pass, by node id, so a literal shared by many calls is read once)."""
     literal = followed.literal
-    form, queries = read_queries(syntax, literal) if literal is not None else ("other", ())
+    form: Form = "other"
+    queries: tuple[NodeQuery, ...] = ()
+    if literal is not None:
+        if read is None:
+            form, queries = read_queries(syntax, literal)
+        else:
+            if literal.id not in read:
+                read[literal.id] = read_queries(syntax, literal)
+            form, queries = read[literal.id]
     checked = literal if literal is not None else value
     keyword = value.parent if by_keyword else None
     return NodeArgument(
