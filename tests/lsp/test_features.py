@@ -47,6 +47,18 @@ def test_a_module_prefix_means_the_last_node_under_it(googlenet) -> None:
     assert "absent in eval" in hover_markdown("aux2.fc2", googlenet)
 
 
+def test_hover_on_a_module_prefix_names_the_module_first_then_the_node_it_selects(googlenet) -> None:
+    headline = hover_markdown("inception3a", googlenet).split("  \n")[0]
+    assert headline == "**`inception3a`** — module `Inception`, selects `inception3a.cat`, `torch.cat`"
+    block = hover_markdown("inception3a.branch1", googlenet).split("  \n")[0]
+    assert (
+        block
+        == "**`inception3a.branch1`** — module `BasicConv2d`, selects `inception3a.branch1.relu`, `torch.nn.functional.relu`"
+    )
+    exact = hover_markdown("inception3a.branch1.conv", googlenet).split("  \n")[0]
+    assert exact == "**`inception3a.branch1.conv`** — call_module `torch.nn.Conv2d`"
+
+
 def test_the_tables_selection_index_agrees_with_create_feature_extractors_rule(googlenet) -> None:
     for mode in ("train", "eval"):
         names = googlenet.names(mode)

@@ -64,13 +64,15 @@ def hover_markdown(query: str, table: NodeTable, kind: NodeArgKind = "return_nod
     if found is None:
         return None
     node = found.any_node()
-    lines = [f"**`{query}`** — {_what(node)}"]
     if found.is_prefix:
+        lines = [f"**`{query}`** — {_prefix_what(query, node, table)}"]
         lines.append(f"module prefix: selects `{node.name}`, the last node executed under `{query}`")
-    if node.op == "call_module":
-        lines.append(f"module `{node.module_path}` ({node.module_type})")
-    elif node.module_path:
-        lines.append(f"inside `{node.module_path}` ({node.module_type})")
+    else:
+        lines = [f"**`{query}`** — {_what(node)}"]
+        if node.op == "call_module":
+            lines.append(f"module `{node.module_path}` ({node.module_type})")
+        elif node.module_path:
+            lines.append(f"inside `{node.module_path}` ({node.module_type})")
     lines += ["", "| mode | output |", "| --- | --- |"]
     for mode in MODES:
         chosen = found.nodes[mode]
@@ -88,6 +90,25 @@ def hover_markdown(query: str, table: NodeTable, kind: NodeArgKind = "return_nod
 
 def _what(node: NodeInfo) -> str:
     return f"{node.op} `{node.target}`"
+
+
+def _prefix_what(query: str, node: NodeInfo, table: NodeTable) -> str:
+    """``module `Sequential`, selects `layer3.5.relu_2`, a `ReLU``: the module a prefix names first, then
+    the node it selects (the prefix is the module's path; the node is what the extractor returns)."""
+    entry = table.module(query)
+    module = (
+        f"module `{entry.type_name.rsplit('.', 1)[-1]}`"
+        if entry is not None and entry.kind == "module"
+        else "module prefix"
+    )
+    return f"{module}, selects `{node.name}`, {_short_what(node)}"
+
+
+def _short_what(node: NodeInfo) -> str:
+    """``a `ReLU``` for a module's call, ```torch.add``` for a function or method."""
+    if node.op == "call_module":
+        return f"a `{(node.module_type or node.target).rsplit('.', 1)[-1]}`"
+    return f"`{node.target}`"
 
 
 def _output(chosen: NodeInfo, is_prefix: bool) -> str:
