@@ -187,6 +187,7 @@ async def test_hover_shows_op_shapes_per_mode_source_and_what_a_prefix_selects(
         types.HoverParams(types.TextDocumentIdentifier(uri), position_of(TRAIN, '"layer4"', 2))
     )
     hovered = result.contents.value
+    assert hovered.startswith("**`layer4`** — module `Sequential`, selects `layer4.1.relu_1`, a `ReLU`")
     assert "module prefix: selects `layer4.1.relu_1`" in hovered
     assert "| train | 1×512×2×2 float32 (`layer4.1.relu_1`) |" in hovered and "| eval |" in hovered
     assert "resnet.py:" in hovered and "input: 1×3×64×64 (file)" in hovered
