@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from fxlens.workspace.name_bindings import name_binding, parameter_name
+from fxlens.workspace.name_bindings import name_binding
 from fxlens.workspace.queries import FORMS
-from fxlens.workspace.scopes import NameBinding, enclosing_function
+from fxlens.workspace.scopes import NameBinding, enclosing_function, parameter_name
 from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 

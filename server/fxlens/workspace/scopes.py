@@ -18,6 +18,7 @@ from fxlens.workspace.syntax import Syntax
 BindingForm = Literal["value", "parameter", "unpacked", "loop", "with", "other"]
 _SCOPE_TYPES = frozenset({"function_definition", "lambda", "class_definition"})
 _IDENTIFIER = re.compile(rb"[A-Za-z0-9_]")
+_PATTERNS = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"})
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,14 @@ def find_binding(syntax: Syntax, name: str, at: Node) -> NameBinding | None:
     """The binding of ``name`` in force where ``at`` is evaluated."""
     function = enclosing_function(at)
     if function is not None:
-        local = _last_binding(syntax, name, function, at.start_byte)
+        local = last_binding(syntax, name, function, at.start_byte)
         if local is not None:
             return local
-        parameter = _parameter(function, name, syntax)
+        parameter = parameter_named(syntax, function, name)
         if parameter is not None:
             return NameBinding("parameter", parameter, function)
-    before = _last_binding(syntax, name, None, at.start_byte)
-    return before if before is not None else _last_binding(syntax, name, None, None)
+    before = last_binding(syntax, name, None, at.start_byte)
+    return before if before is not None else last_binding(syntax, name, None, None)
 
 
 def bindings_of(syntax: Syntax, name: str, at: Node) -> list[NameBinding]:
@@ -67,44 +68,75 @@ def bindings_of(syntax: Syntax, name: str, at: Node) -> list[NameBinding]:
     """
     function = enclosing_function(at)
     if function is not None:
-        local = _bindings(syntax, name, function, at.start_byte)
+        local = scope_bindings(syntax, name, function, at.start_byte)
         if local:
             return local
-        if _parameter(function, name, syntax) is not None:
+        if parameter_named(syntax, function, name) is not None:
             return []
-    return _bindings(syntax, name, None, at.start_byte) or _bindings(syntax, name, None, None)
+    return scope_bindings(syntax, name, None, at.start_byte) or scope_bindings(syntax, name, None, None)
 
 
-def _last_binding(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> NameBinding | None:
+def last_binding(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> NameBinding | None:
     """The last binding of ``name`` directly in ``scope`` (None: module) ending before byte ``before``."""
-    found = _bindings(syntax, name, scope, before)
+    found = scope_bindings(syntax, name, scope, before)
     return found[-1] if found else None
 
 
-def _bindings(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> list[NameBinding]:
-    """The bindings of ``name`` directly in ``scope`` (None: module) ending before byte ``before``."""
-    start = scope.start_byte if scope is not None else 0
-    end = scope.end_byte if scope is not None else len(syntax.source)
+def scope_bindings(syntax: Syntax, name: str, scope: Node | None, before: int | None) -> list[NameBinding]:
+    """The bindings of ``name`` directly in ``scope``'s body (None: the module) ending before byte ``before``.
+
+    A text search for the name, then the tree for the few hits: cheap even in a 2,000-line file.
+    """
+    needle, source = name.encode(), syntax.source
+    body = scope.child_by_field_name("body") if scope is not None else None
+    start, end = (body.start_byte, body.end_byte) if body is not None else (0, len(source))
     if before is not None:
         end = min(end, before)
-    needle = name.encode()
     found: list[NameBinding] = []
-    if not needle:  # a MISSING identifier (zero-width, in broken code) names nothing
+    if (scope is not None and body is None) or not needle:  # a MISSING identifier (zero-width) names nothing
         return found
-    at = syntax.source.find(needle, start, end)
+    at = source.find(needle, start, end)
     while at != -1:
         after = at + len(needle)
-        whole_word = (at == 0 or not _IDENTIFIER.match(syntax.source, at - 1)) and not _IDENTIFIER.match(
-            syntax.source, after
-        )
-        if whole_word:
+        if not (at and _IDENTIFIER.match(source, at - 1)) and not _IDENTIFIER.match(source, after):
             node = syntax.root.descendant_for_byte_range(at, after)
-            if node is not None and node.type == "identifier" and _in_scope(node, scope):
-                binding = _binding_of(node)
-                if binding is not None and (before is None or binding.statement.end_byte <= before):
-                    found.append(binding)
-        at = syntax.source.find(needle, after, end)
+            binding = _binding_of(node) if node is not None and node.type == "identifier" else None
+            # parents are costly in tree-sitter: the scope is checked only for the (few) bindings
+            if (
+                binding is not None
+                and (before is None or binding.statement.end_byte <= before)
+                and _in_scope(node, scope)
+            ):
+                found.append(binding)
+        at = source.find(needle, after, end)
     return found
+
+
+def parameter_named(syntax: Syntax, function: Node, name: str) -> Node | None:
+    """The parameter node of ``function`` that binds ``name`` (plain, typed, with a default, splat)."""
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters is not None else ():
+        target = parameter_name(parameter)
+        if target is not None and syntax.text(target) == name:
+            return parameter
+    return None
+
+
+def parameter_name(parameter: Node) -> Node | None:
+    """The identifier a parameter binds."""
+    if parameter.type == "identifier":
+        return parameter
+    name = parameter.child_by_field_name("name")
+    if name is None and parameter.named_children:
+        name = parameter.named_children[0]
+    return name if name is not None and name.type == "identifier" else None
+
+
+def statement_of(node: Node) -> Node:
+    """The statement ``node`` is part of (the child of a module or block that holds it)."""
+    while node.parent is not None and node.parent.type not in ("module", "block"):
+        node = node.parent
+    return node
 
 
 def _in_scope(node: Node, scope: Node | None) -> bool:
@@ -115,7 +147,7 @@ def _in_scope(node: Node, scope: Node | None) -> bool:
 
 
 def _binding_of(identifier: Node) -> NameBinding | None:
-    """The binding an identifier is the target of, if it is one."""
+    """The binding an identifier is the target of, if it is one (in an unpacking, at any depth)."""
     parent = identifier.parent
     if parent is None:
         return None
@@ -125,44 +157,28 @@ def _binding_of(identifier: Node) -> NameBinding | None:
             value = value.child_by_field_name("right")
         if value is None:
             return None
-        return NameBinding("value", value, _statement(parent))
-    if parent.type in ("pattern_list", "tuple_pattern", "list_pattern"):
+        return NameBinding("value", value, statement_of(parent))
+    if parent.type in _PATTERNS:  # a, (b, *c) = ... / for a, b in ...
         holder = parent.parent
+        while holder is not None and holder.type in _PATTERNS:
+            holder = holder.parent
         if holder is not None and holder.type == "assignment":
-            return NameBinding("unpacked", holder, _statement(holder))
+            return NameBinding("unpacked", holder, statement_of(holder))
         if holder is not None and holder.type == "for_statement":
             return NameBinding("loop", holder, holder)
     if parent.type == "for_statement" and _same(parent.child_by_field_name("left"), identifier):
         return NameBinding("loop", parent, parent)
     if parent.type == "as_pattern_target":
-        return NameBinding("with", parent, _statement(parent))
+        return NameBinding("with", parent, statement_of(parent))
     if parent.type in ("augmented_assignment", "named_expression") and _same(
         parent.child_by_field_name("left") or parent.child_by_field_name("name"), identifier
     ):
-        return NameBinding("other", parent, _statement(parent))
+        return NameBinding("other", parent, statement_of(parent))
     return None
 
 
 def _same(a: Node | None, b: Node) -> bool:
     return a is not None and a.id == b.id
-
-
-def _statement(node: Node) -> Node:
-    while node.parent is not None and node.parent.type not in ("module", "block"):
-        node = node.parent
-    return node
-
-
-def _parameter(function: Node, name: str, syntax: Syntax) -> Node | None:
-    """The parameter node of ``function`` named ``name`` (plain, typed, default or typed default)."""
-    parameters = function.child_by_field_name("parameters")
-    for parameter in parameters.named_children if parameters is not None else ():
-        target = parameter if parameter.type == "identifier" else parameter.child_by_field_name("name")
-        if target is None and parameter.named_children:
-            target = parameter.named_children[0]
-        if target is not None and target.type == "identifier" and syntax.text(target) == name:
-            return parameter
-    return None
 
 
 def self_attribute(syntax: Syntax, obj: Node, attribute: str) -> Node | None:
@@ -219,6 +235,5 @@ def _assigned_to_self(syntax: Syntax, node: Node | None, attribute: str) -> Node
 def _first_parameter(syntax: Syntax, function: Node) -> str:
     parameters = function.child_by_field_name("parameters")
     first = parameters.named_children[0] if parameters is not None and parameters.named_children else None
-    if first is not None and first.type != "identifier":
-        first = first.child_by_field_name("name") or (first.named_children[0] if first.named_children else None)
-    return syntax.text(first) if first is not None else ""
+    name = parameter_name(first) if first is not None else None
+    return syntax.text(name) if name is not None else ""
