@@ -5,8 +5,9 @@
 Measures, on a resnet50 script: didOpen -> first traced diagnostics (cold: empty cache and a new
 worker; warm: a new server answering from the disk cache), completion and hover round trips with a
 warm cache (p50/p99; inside ``layer1.0.`` and at the start of the string, where every name is
-offered), jedi-language-server's completion on the same file when given, the server's
-RSS, and completion latency plus traces caused while 200 didChange notifications arrive in 2 s.
+offered), completion every 20 ms during a cold trace (what it answers, and how fast),
+jedi-language-server's completion on the same file when given, the server's RSS, and completion
+latency plus traces caused while 200 didChange notifications arrive in 2 s.
 """
 
 from __future__ import annotations
@@ -123,6 +124,40 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+async def completion_during_cold_trace(client: Client, uri: str, period: float = 0.02) -> None:
+    """Open the script on a new server and ask for completion every ``period`` seconds until the names
+    come and for 2 s more: the latency of each answer, empty incomplete lists first, then names."""
+    document = types.TextDocumentIdentifier(uri)
+    at = types.CompletionParams(document, types.Position(NODE_LINE, NODE_COLUMN))
+    opened = time.perf_counter()
+    open_script(client, uri)
+    waiting: list[float] = []
+    named: list[float] = []
+    other: list[str] = []
+    first_names = None
+    while first_names is None or time.perf_counter() < first_names + 2.0:
+        tick = time.perf_counter()
+        found = await client.text_document_completion_async(at)
+        elapsed = (time.perf_counter() - tick) * 1000
+        if isinstance(found, types.CompletionList) and found.is_incomplete and not found.items:
+            waiting.append(elapsed)
+        elif isinstance(found, types.CompletionList) and any(i.label == "layer1.0.relu" for i in found.items):
+            named.append(elapsed)
+            first_names = first_names or time.perf_counter()
+        else:
+            other.append(repr(found)[:200])
+        if time.perf_counter() - opened > 120:
+            raise TimeoutError(f"no names 120 s after didOpen; other answers: {other[:3]}")
+        await asyncio.sleep(max(0.0, tick + period - time.perf_counter()))
+    print(f"cold trace: didOpen -> names in completion {first_names - opened:.2f} s")
+    print(f"cold trace: completion while traced (empty, isIncomplete): {summary(waiting)}")
+    print(f"cold trace: completion once traced (names):                {summary(named)}")
+    every = waiting + named
+    print(f"cold trace: every answer: {summary(every)}, max {max(every):.2f} ms")
+    if other:
+        print(f"cold trace: {len(other)} other answers, e.g. {other[0]}")
+
+
 async def main(jedi: str | None) -> None:
     root = Path(tempfile.mkdtemp(prefix="fxlens-bench-"))
     (root / "train.py").write_text(SCRIPT)
@@ -134,6 +169,10 @@ async def main(jedi: str | None) -> None:
     client = await start_server(server, root, env)
     open_script(client, uri)
     print(f"didOpen -> traced diagnostics, cold (new worker, empty cache): {await until_traced(client):.2f} s")
+    await stop(client)
+
+    client = await start_server(server, root, {**env, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="fxlens-bench-cache-")})
+    await completion_during_cold_trace(client, uri)
     await stop(client)
 
     client = await start_server(server, root, env)

@@ -66,9 +66,7 @@ def completion_list(
     typed = context.prefix
     scope = typed[: typed.rfind(".") + 1]
     items = []
-    for index, (name, kind, text) in enumerate(_offered(context, table)):
-        if not name.startswith(scope):
-            continue
+    for index, (name, kind, text) in enumerate(_offered(context, table, scope)):
         items.append(
             types.CompletionItem(
                 label=name,
@@ -89,18 +87,26 @@ def completion_list(
     )
 
 
-def _offered(context: CursorContext, table: NodeTable) -> Iterator[tuple[str, types.CompletionItemKind, str]]:
-    """``(label, item kind, detail)`` of every name the cursor's string may hold, in the site's namespace."""
+def _offered(
+    context: CursorContext, table: NodeTable, scope: str
+) -> Iterator[tuple[str, types.CompletionItemKind, str]]:
+    """``(label, item kind, detail)`` of every name starting with ``scope`` the cursor's string may
+    hold, in the site's namespace (the others are skipped before they are described: most of the cost)."""
     if context.kind in MODULE_ARG_KINDS:
         for entry in path_candidates(table, context.call_site.function):
+            if not entry.path.startswith(scope):
+                continue
             item_kind = types.CompletionItemKind.Module if entry.kind == "module" else types.CompletionItemKind.Field
             yield entry.path, item_kind, path_detail(entry, table)
         return
     if context.kind in NAME_LIST_KINDS:  # a lookup in get_graph_node_names' list: exact names of its mode
         for node in table.nodes(ARGUMENT_MODES[context.kind][0]):
-            yield node.name, types.CompletionItemKind.Field, detail(node)
+            if node.name.startswith(scope):
+                yield node.name, types.CompletionItemKind.Field, detail(node)
         return
     for name, mark in candidates(table, context.kind):
+        if not name.startswith(scope):
+            continue
         found = meaning(name, table)
         node = found.any_node() if found else None
         prefix = found is not None and found.is_prefix
