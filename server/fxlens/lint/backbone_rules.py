@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fxlens.lint.findings import Finding, Fix, TextEdit
-from fxlens.lint.module_rules import closest_paths
 from fxlens.lint.registry import Scope, finding, rule
+from fxlens.lint.suggest import change_to_fixes, closest_paths, did_you_mean_hint
 from fxlens.nodes import ModuleEntry, NodeTable
 from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite, NodeQuery
@@ -56,15 +56,12 @@ def return_layer_not_child(site: CallSite, state: ModelState) -> Iterator[Findin
         else:
             suggestions = closest_paths(key, direct)
             what = f"`{key}` is not a child of {state.model_type.rsplit('.', 1)[-1]}"
-        hint = f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+        hint = did_you_mean_hint(suggestions)
         yield finding(
             "FXL018",
             f"{what}: {site.function} raises ValueError: return_layers are not present in model{hint}",
             query.name.range,
-            fixes=tuple(
-                Fix(f"Change to `{s}`", (TextEdit(query.name.range, s),), safe=len(suggestions) == 1)
-                for s in suggestions
-            ),
+            fixes=change_to_fixes(query.name.range, suggestions),
         )
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from fxlens.lint.findings import Finding, Fix, TextEdit
+from fxlens.lint.findings import Finding
 from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import edit_distance
+from fxlens.lint.suggest import change_to_fixes, did_you_mean_hint, edit_distance
 from fxlens.nodes import Mode, NodeTable
 from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite
@@ -45,14 +45,11 @@ def unlisted_node_name(site: CallSite, state: ModelState) -> Iterator[Finding]:
             )
             suggestions = suggestions[:3]
             what = "a module prefix, not a node name" if selected is not None else "not a node name"
-            hint = f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+            hint = did_you_mean_hint(suggestions)
             yield finding(
                 "FXL023",
                 f"`{name}` is not in the {mode}-mode list get_graph_node_names returns ({what}): a membership "
                 f"test never holds and .index raises ValueError{hint}",
                 query.name.range,
-                fixes=tuple(
-                    Fix(f"Change to `{s}`", (TextEdit(query.name.range, s),), safe=len(suggestions) == 1)
-                    for s in suggestions
-                ),
+                fixes=change_to_fixes(query.name.range, suggestions),
             )

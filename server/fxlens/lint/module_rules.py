@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
-from fxlens.lint.findings import Finding, Fix, TextEdit
+from fxlens.lint.findings import Finding
 from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import edit_distance
+from fxlens.lint.suggest import change_to_fixes, closest_paths, did_you_mean_hint
 from fxlens.nodes import ModuleEntry, ModuleEntryKind, NodeTable
 from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite, NodeQuery
@@ -55,15 +54,12 @@ def unknown_module_path(site: CallSite, state: ModelState) -> Iterator[Finding]:
         if table.module(path) is not None:
             continue
         suggestions = closest_paths(path, [e for e in table.modules if e.kind == wanted])
-        hint = f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+        hint = did_you_mean_hint(suggestions)
         yield finding(
             "FXL016",
             f"`{path}` is not a {NOUNS[wanted]} of {table.model_type.rsplit('.', 1)[-1]}: {raises(site)}{hint}",
             query.name.range,
-            fixes=tuple(
-                Fix(f"Change to `{s}`", (TextEdit(query.name.range, s),), safe=len(suggestions) == 1)
-                for s in suggestions
-            ),
+            fixes=change_to_fixes(query.name.range, suggestions),
         )
 
 
@@ -104,9 +100,3 @@ def describe_entry(entry: ModuleEntry) -> str:
         return f"a submodule ({entry.type_name})"
     dims = "×".join(map(str, entry.shape)) if entry.shape else "scalar"
     return f"a {entry.kind} ({dims})"
-
-
-def closest_paths(path: str, entries: list[ModuleEntry], limit: int = 3) -> list[str]:
-    """The paths of ``entries`` closest to ``path``, best first: similar ones (difflib), fewest edits first."""
-    similar = difflib.get_close_matches(path, [e.path for e in entries], n=max(limit, 10), cutoff=0.6)
-    return sorted(similar, key=lambda candidate: edit_distance(path, candidate))[:limit]

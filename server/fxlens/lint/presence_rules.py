@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fxlens.lint.findings import Finding, Fix, TextEdit
 from fxlens.lint.fixes import split_fix
 from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import did_you_mean
+from fxlens.lint.suggest import change_to_fixes, did_you_mean, did_you_mean_hint
 from fxlens.lint.table_views import Presence
 from fxlens.nodes import MODES, NodeInfo, NodeTable
 
@@ -39,15 +39,12 @@ def unknown_node(check: Presence) -> Iterator[Finding]:
     if check.present or renumbered(check.name, check.table) is not None:
         return
     suggestions = did_you_mean(check.name, check.table)
-    hint = f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    hint = did_you_mean_hint(suggestions)
     yield finding(
         "FXL001",
         f"`{check.name}` is not a node of {_short(check.table.model_type)}{hint}",
         check.query.name.range,
-        fixes=tuple(
-            Fix(f"Change to `{s}`", (TextEdit(check.query.name.range, s),), safe=len(suggestions) == 1)
-            for s in suggestions
-        ),
+        fixes=change_to_fixes(check.query.name.range, suggestions),
     )
 
 

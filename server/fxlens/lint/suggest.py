@@ -1,11 +1,13 @@
-"""Did-you-mean: the node names and module prefixes closest to a name the model does not have."""
+"""Did-you-mean: the names closest to one the model does not have, and the hint and fixes that offer them."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from fxlens.nodes import MODES, NodeTable
+from fxlens.lint.findings import Fix, TextEdit
+from fxlens.nodes import MODES, ModuleEntry, NodeTable
+from fxlens.workspace.callsite import Range
 
 
 def did_you_mean(query: str, table: NodeTable, limit: int = 3) -> list[str]:
@@ -16,6 +18,22 @@ def did_you_mean(query: str, table: NodeTable, limit: int = 3) -> list[str]:
     similar = difflib.get_close_matches(query, candidates, n=max(limit, 10), cutoff=0.6)
     ranked = sorted(similar, key=lambda name: (edit_distance(query, name), -_shared_parts(query, name)))
     return ranked[:limit]  # stable: remaining ties stay by similarity
+
+
+def closest_paths(path: str, entries: list[ModuleEntry], limit: int = 3) -> list[str]:
+    """The paths of ``entries`` closest to ``path``, best first: similar ones (difflib), fewest edits first."""
+    similar = difflib.get_close_matches(path, [e.path for e in entries], n=max(limit, 10), cutoff=0.6)
+    return sorted(similar, key=lambda candidate: edit_distance(path, candidate))[:limit]
+
+
+def did_you_mean_hint(suggestions: Sequence[str]) -> str:
+    """``; did you mean `a`, `b`?`` to end a finding's message with; "" when there is nothing to offer."""
+    return f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+
+
+def change_to_fixes(range_: Range, suggestions: Sequence[str]) -> tuple[Fix, ...]:
+    """A ``Change to `s``` fix per suggestion; safe (``--fix`` applies it) only when it is the only one."""
+    return tuple(Fix(f"Change to `{s}`", (TextEdit(range_, s),), safe=len(suggestions) == 1) for s in suggestions)
 
 
 def _shared_parts(a: str, b: str) -> int:
