@@ -2,7 +2,8 @@
 
 ``create_feature_extractor`` / ``get_graph_node_names`` name fx nodes; ``get_submodule``,
 ``get_parameter``, ``get_buffer``, ``named_modules()`` lookups and torchvision's
-``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone`` name module paths.
+``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone`` name module paths; timm's
+``create_model(..., out_indices=...)`` and ``forward_intermediates(x, indices=...)`` index ``feature_info``.
 
 Plain data produced by ``fxlens.workspace.parse`` from source text (no torch, nothing executed).
 Positions are 0-based lines and 0-based columns counted in Unicode code points of the line
@@ -47,6 +48,7 @@ SiteFunction = Literal[
     "BackboneWithFPN",
     "resnet_fpn_backbone",
     "create_model",  # timm.create_model(name, features_only=True, out_indices=(...))
+    "forward_intermediates",  # timm: model.forward_intermediates(x, indices=3 or [...])
     "AttentionExtract",  # timm.utils.AttentionExtract(model, names=[...], mode=..., method=...)
 ]
 
@@ -142,7 +144,7 @@ class CallSite:
     tracer_kwargs_range: Range | None = None  # the tracer_kwargs value in the call, None when absent
     concrete_args: str = ""
     suppress_diff_warning: bool | None = None
-    int_arguments: tuple[IntArgument, ...] = ()  # BackboneWithFPN / resnet_fpn_backbone numbers
+    int_arguments: tuple[IntArgument, ...] = ()  # BackboneWithFPN / resnet_fpn_backbone numbers, timm indices
     options: tuple[tuple[str, str], ...] = ()  # literal keyword values that decide a namespace (``method``)
 
     def argument(self, kind: NodeArgKind) -> NodeArgument | None:

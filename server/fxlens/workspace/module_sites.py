@@ -1,7 +1,8 @@
 """Sites whose strings name module paths: ``get_submodule`` & co, ``named_modules()`` lookups
 (``dict(...)[...]`` and a loop's ``name == "..."`` comparisons), and torchvision's
 ``IntermediateLayerGetter`` / ``BackboneWithFPN`` / ``resnet_fpn_backbone``, and timm's
-``create_model(..., features_only=True, out_indices=...)`` and ``AttentionExtract(model, names=[...])``.
+``create_model(..., features_only=True, out_indices=...)``, ``model.forward_intermediates(x, indices=...)``
+and ``AttentionExtract(model, names=[...])``.
 
 ``fxlens.workspace.callsites`` finds the candidate calls by their names; this module tells which
 ones are such sites and reads them into ``CallSite``s whose model expression the resolver follows
@@ -32,6 +33,7 @@ from fxlens.workspace.symbols import Symbols
 from fxlens.workspace.syntax import Syntax
 
 METHODS: tuple[SiteFunction, ...] = ("get_submodule", "get_parameter", "get_buffer")
+INDEX_METHODS: tuple[SiteFunction, ...] = ("forward_intermediates",)  # timm: integers index the model's feature_info
 BACKBONE_UTILS = "torchvision.models.detection.backbone_utils"
 CLASSES: dict[str, SiteFunction] = {
     "torchvision.models._utils.IntermediateLayerGetter": "IntermediateLayerGetter",
@@ -46,6 +48,7 @@ CLASSES: dict[str, SiteFunction] = {
 FEATURE_KEYWORDS = ("features_only", "out_indices", "feature_cls", "output_stride")  # not for the traced model
 WORDS: tuple[str, ...] = (
     *METHODS,
+    *INDEX_METHODS,
     "named_modules",
     "IntermediateLayerGetter",
     "BackboneWithFPN",
@@ -57,6 +60,7 @@ SITE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "get_submodule": ("target",),
     "get_parameter": ("target",),
     "get_buffer": ("target",),
+    "forward_intermediates": ("x", "indices"),
     "named_modules": (),
     "named_modules_loop": (),
     "IntermediateLayerGetter": ("model", "return_layers"),
@@ -76,7 +80,10 @@ INT_PARAMETERS = {
     "BackboneWithFPN": ("in_channels_list", "out_channels"),
     "resnet_fpn_backbone": ("returned_layers", "trainable_layers"),
     "create_model": ("out_indices",),
+    "forward_intermediates": ("indices",),
 }
+INDEX_PARAMETERS = {"create_model": "out_indices", "forward_intermediates": "indices"}  # integers into feature_info
+TIMM_SITES = ("create_model", "forward_intermediates", "AttentionExtract")
 
 Arguments = Callable[[Syntax, Node, tuple[str, ...]], dict[str, tuple[Node, bool]]]
 
@@ -99,7 +106,7 @@ def module_site_of(syntax: Syntax, symbols: Symbols, call: Node, arguments: Argu
         name = function.child_by_field_name("attribute")
         receiver = function.child_by_field_name("object")
         method = syntax.text(name) if name is not None else ""
-        if method in METHODS and receiver is not None:
+        if method in (*METHODS, *INDEX_METHODS) and receiver is not None:
             return ModuleSite(method, call, receiver, call)  # type: ignore[arg-type]
         if method == "named_modules" and receiver is not None:
             lookup = _dict_lookup(syntax, call)
@@ -220,7 +227,7 @@ def module_call_site(
     model = found.model
     return CallSite(
         function=found.function,
-        library="timm" if found.function in ("create_model", "AttentionExtract") else "torchvision",
+        library="timm" if found.function in TIMM_SITES else "torchvision",
         range=syntax.range(found.extent),
         model_expr=syntax.text(model) if model is not None else "",
         model_range=syntax.range(model) if model is not None else None,
@@ -313,7 +320,7 @@ def model_node(syntax: Syntax, call: Node, function: str, arguments: Arguments) 
     """The node of a site's model: a method's receiver, else the model (or backbone name) argument."""
     if function == "create_model":
         return call
-    if function in (*METHODS, "named_modules", "named_modules_loop"):
+    if function in (*METHODS, *INDEX_METHODS, "named_modules", "named_modules_loop"):
         callee = call.child_by_field_name("function")
         return callee.child_by_field_name("object") if callee is not None and callee.type == "attribute" else None
     given = arguments(syntax, call, SITE_PARAMETERS[function])
