@@ -17,6 +17,7 @@ from fxlens.lint.docs import rule_doc
 pytest.importorskip("torchvision", reason="the examples use torchvision models")
 
 NOT_RUNNABLE = {"FXL015": "its example is a file of several megabytes"}
+FLAGS = {"FXL027": ("--traceability",)}  # rules that run only with an option: their examples are checked with it
 BLOCK = re.compile(r"## (Wrong|Right)\n\n```python\n(.*?)```", re.DOTALL)
 
 
@@ -35,20 +36,26 @@ def test_every_rule_has_a_page_titled_with_its_code_name_and_severity() -> None:
 def reported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """The codes ``fxlens check`` reports for every runnable example, by file name."""
     folder = tmp_path_factory.mktemp("rule_docs")
+    runs: dict[tuple[str, ...], Path] = {(): folder}
     for code in RULES:
         if code in NOT_RUNNABLE:
             continue
+        options = FLAGS.get(code, ())
+        if options not in runs:
+            runs[options] = tmp_path_factory.mktemp(f"rule_docs_{code}")
+        target = runs[options]
         for kind, body in examples(code).items():
-            (folder / f"{code.lower()}_{kind}.py").write_text(body)
-    env = {**os.environ, "XDG_CACHE_HOME": str(folder / ".cache")}
-    result = subprocess.run(
-        [sys.executable, "-m", "fxlens", "check", "--output-format", "json", str(folder)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
-    assert result.returncode in (0, 1), result.stderr
+            (target / f"{code.lower()}_{kind}.py").write_text(body)
     found: dict[str, list[str]] = {}
-    for finding in json.loads(result.stdout):
-        found.setdefault(Path(finding["filename"]).name, []).append(finding["code"])
+    for options, target in runs.items():
+        env = {**os.environ, "XDG_CACHE_HOME": str(folder / ".cache")}
+        result = subprocess.run(
+            [sys.executable, "-m", "fxlens", "check", *options, "--output-format", "json", str(target)],
+            capture_output=True, text=True, env=env, timeout=600,
+        )  # fmt: skip
+        assert result.returncode in (0, 1), result.stderr
+        for finding in json.loads(result.stdout):
+            found.setdefault(Path(finding["filename"]).name, []).append(finding["code"])
     return found
 
 

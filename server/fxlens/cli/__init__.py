@@ -1,6 +1,7 @@
-"""The ``fxlens`` command: ``check`` (lint, like ruff), ``nodes`` (a model's node table), ``serve``.
+"""The ``fxlens`` command: ``check`` (lint, like ruff), ``nodes`` (a model's node table), ``trace``
+(whether an ``nn.Module`` class traces), ``serve``.
 
-Neither ``check`` nor ``nodes`` imports torch in this process: models are built and traced by the
+None of ``check``, ``nodes`` and ``trace`` imports torch in this process: models are built and traced by the
 supervised worker. Usage errors exit with 2 and the subcommand's usage.
 """
 
@@ -15,6 +16,7 @@ import fxlens
 from fxlens.cli.check import run_check
 from fxlens.cli.files import MissingPath
 from fxlens.cli.nodes import UsageError, run_nodes
+from fxlens.cli.trace import TraceUsageError, run_trace
 from fxlens.lint import RULES, code_range
 
 
@@ -31,8 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         run(tcp=args.tcp, log_messages=args.log_messages)
         return 0
     try:
+        if args.command == "trace":
+            return run_trace(args)
         return run_check(args) if args.command == "check" else run_nodes(args)
-    except (UsageError, MissingPath) as error:
+    except (UsageError, MissingPath, TraceUsageError) as error:
         command.error(str(error))  # exits with 2
         raise  # unreachable: error() exits
     except BrokenPipeError:  # `fxlens nodes ... | head`: the reader has enough
@@ -60,6 +64,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     check.add_argument("--no-trace", action="store_true", help="static rules only: run no model code")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes and report what is left")
     check.add_argument("--diff", action="store_true", help="show the safe fixes as a diff; change no file")
+    check.add_argument(
+        "--traceability", action="store_true", help="also report every nn.Module class that does not trace (FXL027)"
+    )
     _worker_options(check)
 
     nodes = sub.add_parser("nodes", help="print the node table of a model")
@@ -79,7 +86,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     nodes.add_argument("--tensors-only", action="store_true", help="only the nodes whose output is a tensor")
     nodes.add_argument("--json", action="store_true", help="print the table as JSON")
     _worker_options(nodes)
-    return parser, {"serve": serve, "check": check, "nodes": nodes}
+
+    trace = sub.add_parser("trace", help="say whether an nn.Module class traces, and if not, where and the fix")
+    trace.add_argument("target", help="path/to/file.py:ClassName")
+    _worker_options(trace)
+    return parser, {"serve": serve, "check": check, "nodes": nodes, "trace": trace}
 
 
 def _worker_options(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,8 @@
 One worker traces the models of every file (unless ``--no-trace``); a file fxlens itself fails on
 is said on stderr and the others are still checked. A notebook is checked as its code cells (one
 virtual script, definitions-only in the worker); its findings name their cell, and its fixes change
-only cell sources. Exit codes: 0 clean, 1 findings, 2 usage or internal error (an unreadable notebook).
+only cell sources. ``--traceability`` also traces every ``nn.Module`` class of the ``.py`` files
+(``fxlens.cli.trace``). Exit codes: 0 clean, 1 findings, 2 usage or internal error (an unreadable notebook).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from fxlens.cli.files import display, is_notebook, python_files
 from fxlens.cli.output import Reported, format_findings
 from fxlens.cli.targets import project_root
+from fxlens.cli.trace import traceability_reports
 from fxlens.edits import apply_edits, safe_fixes
 from fxlens.lint import RULES, Finding, Fix
 from fxlens.lint.findings import TextEdit
@@ -69,7 +71,7 @@ def run_check(args: argparse.Namespace) -> int:
     files = list(python_files(args.paths))
     root = project_root(Path(os.path.commonpath([os.path.abspath(p) for p in args.paths])))
     workspace = Workspace(root)
-    sources, unreadable = _sources(files)
+    sources, unreadable = _sources(files, args.traceability and not args.no_trace)
     outcome = asyncio.run(_check_all(sources, workspace, args))
     outcome.failed += unreadable
     for path, text in outcome.rewrites:
@@ -100,8 +102,9 @@ def _not_run(args: argparse.Namespace) -> str:
     )
 
 
-def _sources(files: Iterable[str]) -> tuple[list[Source], int]:
-    """Each readable file that calls a function fxlens checks, and how many notebooks could not be read."""
+def _sources(files: Iterable[str], classes: bool = False) -> tuple[list[Source], int]:
+    """Each readable file that calls a function fxlens checks (with ``classes``, also each ``.py`` file
+    that may define an ``nn.Module`` class), and how many notebooks could not be read."""
     found, unreadable = [], 0
     for path in files:
         try:
@@ -116,7 +119,7 @@ def _sources(files: Iterable[str]) -> tuple[list[Source], int]:
             unreadable += 1
             continue
         source = Source(path, text) if notebook is None else Source(path, notebook.script.text, notebook)
-        if any(marker in source.text for marker in MARKERS):
+        if any(marker in source.text for marker in MARKERS) or (classes and notebook is None and "Module" in text):
             found.append(source)
     return found, unreadable
 
@@ -137,6 +140,12 @@ async def _check_all(sources: Sequence[Source], workspace: Workspace, args: argp
                 outcome.failed += 1
                 print(f"{display(path)}:1:1: fxlens failed on this file (a bug; please report it): {error!r}",
                       file=sys.stderr)  # fmt: skip
+        if supervisor is not None and args.traceability:
+            fixed = dict(outcome.rewrites)
+            files = [(s.path, fixed.get(s.path, s.text)) for s in sources if s.notebook is None]
+            outcome.reported += await traceability_reports(
+                files, workspace, supervisor, lambda found, path: _selected(found, args, workspace, path)
+            )
     finally:
         if supervisor is not None:
             await supervisor.stop()

@@ -20,6 +20,7 @@ from fxlens.lint import (  # noqa: F401 - they register their rules
     module_rules,
     presence_rules,
     selection_rules,
+    traceability_rules,
 )
 from fxlens.lint.findings import Finding, Fix, Severity, TextEdit
 from fxlens.lint.registry import RULES, Rule, Scope, code_range, rules_of

@@ -25,6 +25,7 @@ class Scope(enum.Enum):
     PRESENCE = "presence"  # check(Presence): a query missing from a mode its argument needs
     SELECTION = "selection"  # check(Selected): what an accepted query selects in one mode
     SITE = "site"  # check(site, state): a module-path site (get_submodule, IntermediateLayerGetter, ...)
+    MODULE_CLASS = "module-class"  # check(cls, summary): an nn.Module class of the file (--traceability)
 
 
 @dataclass(frozen=True)
