@@ -259,10 +259,23 @@ class Problem:
     node: str = ""  # for shape errors: the node whose shape could not be computed
     mode: Mode | Literal[""] = ""
     details: tuple[str, ...] = field(default=())  # e.g. the traceback's user frames
-    # for trace errors: ``module:Class`` leaf modules with which the worker traced the model (a verified
-    # fix), and the module paths that become single nodes with them (nodes inside are not selectable)
+    # for trace errors, the verified fix: the change of the trace settings with which the worker traced the
+    # model in both modes. ``module:QualName`` leaf modules, and the module paths that become single nodes
+    # with them (nodes inside are not selectable); ``module:QualName`` functions to autowrap; root forward
+    # arguments with the Python literal to give in ``concrete_args``.
     leaf_fix: tuple[str, ...] = ()
     leaf_paths: tuple[str, ...] = ()
+    wrap_fix: tuple[str, ...] = ()
+    concrete_fix: tuple[tuple[str, str], ...] = ()
+    # set per document that calls the model (never by the worker): the import statements the fix's names
+    # need in that document, inserted before 0-based line ``fix_import_line``
+    fix_imports: tuple[str, ...] = ()
+    fix_import_line: int = 0
+
+    @property
+    def has_fix(self) -> bool:
+        """True when the worker found a verified fix (of any kind)."""
+        return bool(self.leaf_fix or self.wrap_fix or self.concrete_fix)
 
     def to_json(self) -> dict:
         return to_json(self)

@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from fxlens.lint import Finding, Scope, lint_call_site, rules_of
-from fxlens.lint.leaf_fix import fix_in_reach
+from fxlens.lint.fix_imports import fix_in_reach
 from fxlens.state import ModelState
 from fxlens.suppressions import comments_of, suppressions, unsuppressed
 from fxlens.workspace.callsite import CallSite
 from fxlens.workspace.imported import with_imported_literals
-from fxlens.workspace.modules import Workspace, path_of, workspace_dependencies
+from fxlens.workspace.modules import Workspace, workspace_dependencies
 from fxlens.workspace.parse import ParsedDocument
 from fxlens.workspace.resolve import resolve_model
 from fxlens.workspace.spec import ModelSpec, Unresolved
@@ -74,7 +74,7 @@ def lint_calls(doc: ParsedDocument, calls: Sequence[ResolvedCall], states: Seque
     ``# fxlens: ignore`` comment silences."""
     findings: list[Finding] = []
     for call, state in zip(calls, states, strict=True):
-        findings += lint_call_site(call.site, fix_in_reach(state, call.spec, path_of(doc.uri)))
+        findings += lint_call_site(call.site, fix_in_reach(state, call.spec, doc))
     if findings and "fxlens:" in doc.text:
         findings = unsuppressed(findings, suppressions(comments_of(doc.tree.root_node)))
     return findings

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from untraceable_models import CONSTRUCTS, GATE_LINE, load, model_source
+from untraceable_models import CONSTRUCTS, failing_line, load, model_source
 
 torchvision_extraction = pytest.importorskip(
     "torchvision.models.feature_extraction", reason="the calls use torchvision's feature extraction"
@@ -53,7 +53,7 @@ def test_the_finding_names_the_construct_the_line_and_what_the_fix_costs(
     project, before = fixed
     line = next(x for x in before.stdout.splitlines() if x.startswith(f"{file_of(construct)}:"))
     assert f"FXL011 the model cannot be used (trace error): {CONSTRUCTS[construct][1]}: " in line
-    assert f"at {project / file_of(construct)}:{GATE_LINE} " in line
+    assert f"at {project / file_of(construct)}:{failing_line(construct)} " in line
     assert line.endswith(
         "fix: make `Gate` a leaf (the model then traces); the nodes inside `gate` stop being selectable"
     )

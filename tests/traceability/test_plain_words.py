@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from fxlens.fx import NodeTableError, node_table
-from fxlens.fx.explain import LEAF_REMEDY, explain_trace_failure
-from untraceable_models import CONSTRUCTS, GATE_LINE, load, model_source
+from fxlens.fx.explain import LEAF_REMEDY, explain_error, explain_trace_failure
+from untraceable_models import CONSTRUCTS, failing_line, load, model_source
 
 pytest.importorskip("torchvision", reason="the models' files call torchvision's create_feature_extractor")
 
@@ -26,8 +26,8 @@ def failed_trace(construct: str, tmp_path: Path) -> NodeTableError:
 def test_each_construct_is_named_from_the_real_torch_fx_message_at_its_line(construct: str, tmp_path: Path) -> None:
     error = failed_trace(construct, tmp_path)
     problem = error.problem
-    assert problem.location is not None and problem.location.line == GATE_LINE
-    explanation = explain_trace_failure(str(error.__cause__), problem.location.text)
+    assert problem.location is not None and problem.location.line == failing_line(construct)
+    explanation = explain_error(error.__cause__, problem.location.text)
     assert explanation is not None, f"torch.fx's message is not recognised: {error.__cause__}"
     assert explanation.construct == CONSTRUCTS[construct][1]
     assert LEAF_REMEDY in explanation.remedy

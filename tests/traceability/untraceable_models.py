@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from types import ModuleType
 
-# construct -> (the failing line in Gate.forward, the construct's name in the finding)
+# construct -> (the failing statement in Gate.forward, the construct's name in the finding)
 CONSTRUCTS: dict[str, tuple[str, str]] = {
     "control-flow": ("if x.sum() > 0:\n    x = -x", "control flow on a traced value"),
     "iteration": ("x = torch.stack([row * 2 for row in x])", "iteration over a traced value"),
@@ -19,15 +19,41 @@ CONSTRUCTS: dict[str, tuple[str, str]] = {
     "bool": ("x = x if bool(x.any()) else -x", "bool() of a traced value"),
     "range": ("for _ in range(x.shape[0] * x.sum()):\n    x = x + 1", "a traced value used as a Python integer"),
     "numpy": ("x = torch.from_numpy(np.asarray(x))", "a traced value passed to numpy"),
+    "size-arithmetic": ("if x.shape[0] * x.shape[-1] > 2:\n    x = -x", "torch.Size arithmetic deciding control flow"),
+    "starred": ("x = torch.stack((*x,))", "*args unpacking of a traced value"),
+    "assert": ("assert x.abs().sum() >= 0", "assert on a traced value"),
+    "c-function": ("x = x * cmath.sqrt(x.mean()).real", "a traced value passed to a C function"),
+    "not-a-submodule": ("x = nn.Linear(4, 4)(x)", "a call into a module that is not a submodule"),
+    "callable-object": ("x = Scale(4)(x)", "a call into an object that is not an nn.Module"),
 }
 
-GATE_LINE = 14  # the line of the construct in every generated file
+GATE_LINE = 16  # the line of the construct in every generated file
+
+# construct -> a definition the file adds after ``Net``, and the line (in it, 1-based) that fails
+HELPERS: dict[str, tuple[str, int]] = {
+    "callable-object": (
+        """\
+class Scale:
+    def __init__(self, n):
+        self.weight = torch.ones(n)
+
+    def __call__(self, x):
+        if x.sum() > 0:
+            x = x * self.weight
+        return x
+""",
+        6,
+    ),
+}
 
 
 def model_source(construct: str, return_nodes: tuple[str, ...] = ("gate", "head")) -> str:
     """A script whose ``Gate.forward`` does ``construct`` (at ``GATE_LINE``), ending in the call."""
     statement = textwrap.indent(CONSTRUCTS[construct][0], " " * 8)
+    helper = f"{HELPERS[construct][0]}\n\n" if construct in HELPERS else ""
     return f"""\
+import cmath
+
 import numpy as np
 import torch
 from torch import nn
@@ -56,8 +82,16 @@ class Net(nn.Module):
         return self.head(self.gate(self.stem(x)))
 
 
-extractor = create_feature_extractor(Net(), return_nodes=[{", ".join(f'"{n}"' for n in return_nodes)}])
+{helper}extractor = create_feature_extractor(Net(), return_nodes=[{", ".join(f'"{n}"' for n in return_nodes)}])
 """
+
+
+def failing_line(construct: str) -> int:
+    """The 1-based line of ``model_source(construct)`` that torch.fx fails at."""
+    if construct not in HELPERS:
+        return GATE_LINE
+    lines = model_source(construct).splitlines()
+    return lines.index(HELPERS[construct][0].splitlines()[0]) + HELPERS[construct][1]
 
 
 def load(path: Path) -> ModuleType:

@@ -2,13 +2,18 @@
 
 While tracing, a tensor is a placeholder (a ``Proxy``) with no values: Python code that needs a real
 value of it — a branch, a loop over it, ``len``, ``int``/``float``/``bool``, numpy — cannot run.
-The construct is told from torch.fx's message and, where messages are shared, the failing line.
+The construct is told from torch.fx's message and, where messages are shared, the failing line and
+the failed trace's frames (``fxlens.fx.trace_frames``): an ``assert``, ``*args``, arithmetic on tensor
+sizes, or code in an object that is not an ``nn.Module``.
 """
 
 from __future__ import annotations
 
+import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from fxlens.fx.trace_frames import asked_proxies, frames_of, from_sizes, plain_object
 
 LEAF_REMEDY = 'make the module that does it a leaf (tracer_kwargs={"leaf_modules": [...]})'
 
@@ -67,6 +72,34 @@ NUMPY = Explanation(
     f"use the torch equivalent of the numpy call, or {LEAF_REMEDY}",
 )
 
+C_FUNCTION = Explanation(
+    "a traced value passed to a C function",
+    "a function written in C (cmath, struct, round() ...) needs a real number, but while tracing it gets a placeholder",
+    f"use the torch equivalent (torch operations, or math, which torch.fx records), or {LEAF_REMEDY}",
+)
+STARRED = Explanation(
+    "*args unpacking of a traced value",
+    "`*x` spreads a tensor's items into separate arguments, which needs its length, which tracing does not have",
+    f"pass the tensor itself (torch.cat(x.unbind(0)), torch.stack), or {LEAF_REMEDY}",
+)
+ASSERT = Explanation(
+    "assert on a traced value",
+    "`assert` needs True or False, but while tracing the tensor has no values",
+    f"use torch._assert(condition, message), which tracing records, or {LEAF_REMEDY}",
+)
+SIZE_ARITHMETIC = Explanation(
+    "torch.Size arithmetic deciding control flow",
+    "while tracing, x.shape and x.size() are traced values too, so arithmetic on them is recorded, not computed,"
+    " and an `if` on the result cannot be decided",
+    f"decide from constructor arguments instead of the input's sizes, or {LEAF_REMEDY}",
+)
+NOT_A_SUBMODULE = Explanation(
+    "a call into a module that is not a submodule",
+    "an nn.Module created in forward or held in a plain list, dict or object is not registered in the model,"
+    " so torch.fx cannot name it",
+    f"create it in __init__ as an attribute, or in an nn.ModuleList / nn.ModuleDict, or {LEAF_REMEDY}",
+)
+
 _BY_MESSAGE: tuple[tuple[str, Explanation], ...] = (
     ("symbolically traced variables cannot be used as inputs to control flow", CONTROL_FLOW),
     ("Proxy object cannot be iterated", ITERATION),
@@ -75,6 +108,10 @@ _BY_MESSAGE: tuple[tuple[str, Explanation], ...] = (
     ("float() argument must be", FLOAT),
     ("'Proxy' object cannot be interpreted as an integer", RANGE),
     ("__array", NUMPY),  # numpy's "invalid __array_struct__" / "__array__" on a Proxy
+    ("module is not installed as a submodule", NOT_A_SUBMODULE),
+    ("not Proxy", C_FUNCTION),  # cmath's "must be real number, not Proxy"
+    ("not 'Proxy'", C_FUNCTION),
+    ("Proxy doesn't define", C_FUNCTION),  # round(): "type Proxy doesn't define __round__ method"
 )
 _BOOL_CALL = re.compile(r"\bbool\(")
 
@@ -82,8 +119,43 @@ _BOOL_CALL = re.compile(r"\bbool\(")
 def explain_trace_failure(message: str, line: str = "") -> Explanation | None:
     """The explanation for torch.fx's error ``message`` raised at source ``line``, or None if unknown."""
     found = next((e for needle, e in _BY_MESSAGE if needle in message), None)
-    if found is CONTROL_FLOW and _BOOL_CALL.search(line) and not re.match(r"(if|elif|while|assert)\b", line):
+    statement = line.strip()
+    if found is CONTROL_FLOW and re.match(r"assert\b", statement):
+        return ASSERT
+    if found is CONTROL_FLOW and _BOOL_CALL.search(line) and not re.match(r"(if|elif|while)\b", statement):
         return BOOL
-    if found is None and "Proxy" in message and "numpy" in line:
+    if found is ITERATION and _has_starred(statement):
+        return STARRED
+    if (found is None or found is C_FUNCTION) and "Proxy" in message and "numpy" in line:
         return NUMPY
     return found
+
+
+def explain_error(error: BaseException, line: str = "") -> Explanation | None:
+    """``explain_trace_failure`` for a failed trace's ``error``, refined by its frames: a branch on values
+    computed from tensor sizes, or a failure inside an object that is not an ``nn.Module``."""
+    found = explain_trace_failure(str(error), line)
+    if found is CONTROL_FLOW and any(from_sizes(p) for p in asked_proxies(error)):
+        found = SIZE_ARITHMETIC
+    objects = [o for o in map(plain_object, frames_of(error)) if o is not None]
+    if found is None or not objects:
+        return found
+    name = type(objects[-1]).__qualname__
+    return replace(
+        found,
+        construct="a call into an object that is not an nn.Module",
+        what=f"`{name}` is plain Python, so torch.fx traces through its code, and there: {found.construct}"
+        f" ({found.what}); only an nn.Module can be a leaf",
+        remedy=f"make `{name}` an nn.Module (then it can be a leaf), or {LEAF_REMEDY}",
+    )
+
+
+def _has_starred(statement: str) -> bool:
+    """True when the statement (or its header, for a compound one) unpacks with ``*``."""
+    for text in (statement, f"{statement} pass"):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        return any(isinstance(node, ast.Starred) for node in ast.walk(tree))
+    return re.search(r"[(\[,]\s*\*(?!\*)\s*[A-Za-z_]", statement) is not None

@@ -1,22 +1,32 @@
-"""The smallest leaf-module change that makes an untraceable model trace, found by tracing again.
+"""The smallest change of the trace settings that makes an untraceable model trace, found by tracing again.
 
-When torch.fx fails inside a submodule's ``forward``, the innermost such module (by the failed
-trace's frames) becomes a leaf and the model is traced again, in both modes; a new failure in
-another submodule adds that one too, for a few rounds within a time budget. Only a set of leaves
-with which both modes traced is returned: the fix is verified before anyone offers it.
+Each round reads the failed trace's frames and picks one remedy: a branch on a non-tensor argument of
+the root ``forward`` gets that argument's default in ``concrete_args``; a failing line in a plain
+module-level function called from a ``forward`` gets the function wrapped (``autowrap_functions``); a
+failing line in a submodule's own code makes the innermost such module a leaf. The model is traced
+again in both modes; a new failure takes another round, for a few rounds within a time budget. Only a
+change with which both modes traced is returned: the fix is verified before anyone offers it.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import time
-import traceback
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
 
 from fxlens.fx.defaults import with_defaults
+from fxlens.fx.trace_frames import (
+    asked_proxies,
+    called_from_forward,
+    forward_modules,
+    plain_function,
+    root_arguments,
+)
 from fxlens.fx.tracer import NodePathTracer
 
 MAX_ROUNDS = 3
@@ -24,14 +34,41 @@ DEFAULT_BUDGET_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
-class LeafFix:
-    """Leaf classes that make the model trace, and the module paths that become single nodes."""
+class TraceFix:
+    """Leaf classes, wrapped functions and concrete arguments with which the model traced."""
 
-    classes: tuple[type[nn.Module], ...]
-    paths: tuple[str, ...]  # every instance of those classes: nodes inside them are no longer selectable
+    classes: tuple[type[nn.Module], ...] = ()  # for tracer_kwargs["leaf_modules"]
+    paths: tuple[str, ...] = ()  # every instance of those classes: nodes inside them are no longer selectable
+    functions: tuple[Callable[..., Any], ...] = ()  # for tracer_kwargs["autowrap_functions"]
+    concrete_args: tuple[tuple[str, Any], ...] = ()  # root forward argument -> the value traced with
 
 
-def find_leaf_fix(
+@dataclass
+class _Change:
+    classes: list[type[nn.Module]]
+    functions: list[Callable[..., Any]]
+    concrete: dict[str, Any]
+
+    def grown(self, model: nn.Module, error: BaseException, given_concrete: dict[str, Any]) -> bool:
+        """Add the remedy for ``error``; False when there is none, or it was already tried."""
+        arguments = _concrete_defaults(model, error, {**given_concrete, **self.concrete})
+        if arguments:
+            self.concrete.update(arguments)
+            return True
+        function = wrappable_function(error)
+        if function is not None:
+            if function in self.functions:
+                return False
+            self.functions.append(function)
+            return True
+        failing = failing_submodule(model, error)
+        if failing is None or type(failing) in self.classes:
+            return False
+        self.classes.append(type(failing))
+        return True
+
+
+def find_trace_fix(
     model: nn.Module,
     error: BaseException,
     tracer_kwargs: dict[str, Any] | None = None,
@@ -39,32 +76,35 @@ def find_leaf_fix(
     *,
     rounds: int = MAX_ROUNDS,
     budget_seconds: float = DEFAULT_BUDGET_SECONDS,
-) -> LeafFix | None:
-    """Leaves that let ``model`` trace in train and eval mode after ``error`` (its failed trace), or None
-    when the failure is not inside a submodule's ``forward`` or no leaf set traced within the bounds."""
+) -> TraceFix | None:
+    """The change that lets ``model`` trace in train and eval mode after ``error`` (its failed trace), or
+    None when no remedy applies or none traced within the bounds."""
     deadline = time.monotonic() + budget_seconds
     given = dict(tracer_kwargs or {})
-    added: list[type[nn.Module]] = []
+    given_concrete = dict(concrete_args or {})
+    change = _Change([], [], {})
     was_training = model.training
     try:
         for _ in range(rounds):
-            failing = failing_submodule(model, error)
-            if failing is None or type(failing) in added or time.monotonic() > deadline:
+            if time.monotonic() > deadline or not change.grown(model, error, given_concrete):
                 return None
-            added.append(type(failing))
-            leaves = [*given.get("leaf_modules", ()), *added]
+            settings = {
+                **given,
+                "leaf_modules": [*given.get("leaf_modules", ()), *change.classes],
+                "autowrap_functions": [*given.get("autowrap_functions", ()), *change.functions],
+            }
             try:
                 for mode in (True, False):
                     model.train(mode)
-                    NodePathTracer(**with_defaults({**given, "leaf_modules": leaves})).trace(
-                        model, concrete_args=concrete_args
+                    NodePathTracer(**with_defaults(settings)).trace(
+                        model, concrete_args={**given_concrete, **change.concrete} or None
                     )
             except Exception as retry_error:  # noqa: BLE001 - any failure of the retried trace is the next round's
                 error = retry_error
                 continue
-            classes = tuple(added)
-            paths = tuple(path for path, m in model.named_modules() if path and isinstance(m, classes))
-            return LeafFix(classes, paths)
+            classes = tuple(change.classes)
+            paths = tuple(path for path, m in model.named_modules() if path and classes and isinstance(m, classes))
+            return TraceFix(classes, paths, tuple(change.functions), tuple(change.concrete.items()))
         return None
     finally:
         model.train(was_training)
@@ -75,15 +115,39 @@ def failing_submodule(model: nn.Module, error: BaseException) -> nn.Module | Non
     the trace raised ``error``; None when the failure happened in the root's own code."""
     owned = {id(m) for path, m in model.named_modules() if path}
     innermost = None
-    for module in _forward_frames(error):
+    for module in forward_modules(error):
         if id(module) in owned:
             innermost = module
     return innermost
 
 
-def _forward_frames(error: BaseException) -> Iterator[nn.Module]:
-    """The module of every ``forward`` frame in the error's traceback, outermost first."""
-    for frame, _ in traceback.walk_tb(error.__traceback__):
-        module = frame.f_locals.get("self")
-        if isinstance(module, nn.Module) and frame.f_code is getattr(type(module).forward, "__code__", None):
-            yield module
+def wrappable_function(error: BaseException) -> Callable[..., Any] | None:
+    """The module-level function the innermost ``forward`` called, when the failure happened inside it
+    (or in what it called): wrapped, torch.fx records one call to it instead of tracing its body."""
+    called = called_from_forward(error)
+    return plain_function(called[0]) if called else None
+
+
+def _concrete_defaults(model: nn.Module, error: BaseException, given: dict[str, Any]) -> dict[str, Any]:
+    """The root ``forward``'s arguments (with a literal, non-tensor default) that the failing code asked
+    a question of — a branch on ``flag`` — mapped to their defaults; empty when it asked of anything else."""
+    proxies = asked_proxies(error)
+    arguments = set().union(*(root_arguments(p) for p in proxies)) if proxies else set()
+    parameters = inspect.signature(model.forward).parameters
+    found: dict[str, Any] = {}
+    for name in sorted(arguments):
+        parameter = parameters.get(name)
+        if name in given or parameter is None or not _is_literal(parameter.default):
+            return {}
+        found[name] = parameter.default
+    return found
+
+
+def _is_literal(value: Any) -> bool:
+    """A value a Python literal writes back exactly (``False``, ``3``, ``"bilinear"``, ``None``)."""
+    if value is inspect.Parameter.empty:
+        return False
+    try:
+        return ast.literal_eval(repr(value)) == value
+    except (ValueError, SyntaxError):
+        return False
