@@ -1,0 +1,232 @@
+"""Cold "open a resnet50 script -> node names in the completion list" in real VS Code (by hand;
+results go to BENCHMARKS.md).
+
+    python bench/bench_vscode_cold.py [--runs 5] [--bundled]
+
+Each run starts code-server on a fresh workspace, user-data directory and fxlens cache (so the
+extension activates, starts the server and its worker, and traces resnet50 from nothing), and
+``bench_vscode_cold.mjs`` opens the script in headless chromium, types a ``return_nodes`` string at
+its end and asks for suggestions until ``layer1.0.relu`` is listed. The floor it is compared with
+is ``python -c "import torch, torchvision"`` on the same machine (target: floor + 0.5 s).
+Needs ``tests/editors/install_code_server.sh`` (code-server, playwright-core, chromium, the .vsix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE_SERVER = ROOT / "tests" / "editors" / "code-server" / "node_modules" / ".bin" / "code-server"
+DRIVER = Path(__file__).resolve().parent / "bench_vscode_cold.mjs"
+VSIX = ROOT / "client-vscode" / "fxlens.vsix"
+CHROMIUM = Path("/usr/bin/chromium")
+SCRIPT = """import torch
+from torchvision.models import resnet50
+from torchvision.models.feature_extraction import create_feature_extractor
+
+model = resnet50(weights=None)
+"""
+TYPED = 'extractor = create_feature_extractor(model, return_nodes=["layer1.0.re'
+EXPECT = "layer1.0.relu"
+
+
+def missing() -> list[str]:
+    """What this bench needs and does not find."""
+    needed = {CODE_SERVER: "code-server", CHROMIUM: "Debian chromium", VSIX: "client-vscode/fxlens.vsix"}
+    found = [name for path, name in needed.items() if not path.exists()]
+    return found + ([] if shutil.which("node") else ["node"])
+
+
+def import_floor(runs: int) -> list[float]:
+    """Seconds ``python -c "import torch, torchvision"`` takes, once per run."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch, torchvision"], check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"code-server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"code-server did not listen on {port}")
+
+
+def interpreter(home: Path, launches: Path) -> Path:
+    """A wrapper of this Python that puts this checkout's fxlens first and notes (epoch ms) each
+    process it starts: the server, then the worker."""
+    python = home / "python"
+    python.write_text(
+        "#!/bin/sh\n"
+        f'echo "$(date +%s%3N) $*" | tr "\\n" " " >> {launches}; echo >> {launches}\n'
+        f'PYTHONPATH={ROOT / "server"}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} "$@"\n'
+    )
+    python.chmod(0o755)
+    return python
+
+
+def one_run(extensions: Path, bundled: bool, keep: Path) -> dict:
+    """One cold open in a fresh code-server; the driver's marks (epoch ms) and the launches."""
+    home = Path(tempfile.mkdtemp(prefix="run-", dir=keep))
+    workspace = home / "workspace"
+    workspace.mkdir()
+    (workspace / "extract.py").write_text(SCRIPT)
+    launches = home / "launches.log"
+    settings = {
+        "fxlens.interpreter": str(interpreter(home, launches)),
+        "fxlens.importStrategy": "useBundled" if bundled else "fromEnvironment",
+        "workbench.startupEditor": "none",
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+    }
+    user = home / "user-data"
+    (user / "User").mkdir(parents=True)
+    (user / "User" / "settings.json").write_text(json.dumps(settings))
+    env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")}
+    port = free_port()
+    with (home / "code-server.log").open("w") as log:
+        server = subprocess.Popen(
+            [CODE_SERVER, "--extensions-dir", str(extensions), "--user-data-dir", str(user), "--auth", "none",
+             "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry", "--disable-update-check",
+             "--disable-workspace-trust", str(workspace)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for_port(port, server)
+            output = home / "result.json"
+            subprocess.run(
+                ["node", DRIVER],
+                env={
+                    **env,
+                    "FXLENS_URL": f"http://127.0.0.1:{port}/?folder={workspace}",
+                    "FXLENS_FILE": "extract.py",
+                    "FXLENS_TYPED": TYPED,
+                    "FXLENS_EXPECT": EXPECT,
+                    "FXLENS_RESULT": str(output),
+                    "FXLENS_SCREENSHOT": str(home / "screenshot.png"),
+                },
+                capture_output=True,
+                timeout=300,
+            )
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    result = json.loads(output.read_text()) if output.exists() else {"error": "the driver wrote no result"}
+    lines = launches.read_text().splitlines() if launches.exists() else []
+    result["launches"] = [(int(line.split()[0]), " ".join(line.split()[1:])) for line in lines]
+    result["home"] = str(home)
+    return result
+
+
+def seconds(result: dict, start: str, end: str) -> float:
+    return (result["marks"][end] - result["marks"][start]) / 1000
+
+
+def logged_at(logs: Path, pattern: str, text: str) -> int | None:
+    """Epoch ms of the first line of the logs matching ``pattern`` that contains ``text``
+    (code-server's logs start with a local ``YYYY-MM-DD HH:MM:SS.mmm``)."""
+    for log in sorted(logs.glob(pattern)):
+        for line in log.read_text(errors="replace").splitlines():
+            if text in line:
+                stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S.%f")
+                return round(stamp.timestamp() * 1000)
+    return None
+
+
+def timeline(result: dict) -> dict[str, int | None]:
+    """When (epoch ms) each step of the cold start happened, from the driver, the launches and the logs."""
+    logs = Path(result["home"]) / "user-data" / "logs"
+    launched = result["launches"]
+    return {
+        "extension activated": logged_at(logs, "*/exthost*/remoteexthost.log", "_doActivateExtension fxlens.fxlens"),
+        "interpreter probed": next((at for at, args in launched if args.startswith("-c")), None),
+        "server process": next((at for at, args in launched if "fxlens serve" in args), None),
+        "worker process": next((at for at, args in launched if "fxlens.worker" in args), None),
+        "worker imported torch": logged_at(logs, "*/exthost*/fxlens.fxlens/*.log", "starting → ready"),
+        "resnet50 traced": logged_at(logs, "*/exthost*/fxlens.fxlens/*.log", "busy → ready"),
+        "names listed": result["marks"]["names"],
+    }
+
+
+def describe(result: dict) -> str:
+    """One run's line: open -> names, and when each step happened after the open."""
+    opened = result["marks"]["open"]
+    steps = "; ".join(
+        f"{step} +{(at - opened) / 1000:.2f}" if at is not None else f"{step} ?"
+        for step, at in timeline(result).items()
+    )
+    return (
+        f"open -> names {seconds(result, 'open', 'names'):5.2f} s (load {result['load']:.1f}; {steps}; "
+        f"{result['attempts']} suggestion requests)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--bundled", action="store_true", help="run the server bundled in the .vsix, not this checkout's"
+    )
+    args = parser.parse_args()
+    if absent := missing():
+        sys.exit(f"missing {', '.join(absent)}: run tests/editors/install_code_server.sh")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+    floor = import_floor(args.runs)
+    print(f'floor: python -c "import torch, torchvision": median {statistics.median(floor):.2f} s '
+          f"({min(floor):.2f}-{max(floor):.2f} s, n={len(floor)})")  # fmt: skip
+    keep = Path(tempfile.mkdtemp(prefix="fxlens-bench-vscode-"))
+    extensions = keep / "extensions"
+    subprocess.run(
+        [CODE_SERVER, "--extensions-dir", str(extensions), "--install-extension", str(VSIX)],
+        env={**os.environ, "XDG_CONFIG_HOME": str(keep / "config")},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    times = []
+    for run in range(args.runs):
+        load = os.getloadavg()[0]
+        result = {**one_run(extensions, args.bundled, keep), "load": load}
+        if "error" in result:
+            print(f"run {run + 1}: failed ({result['home']}): {result['error'].splitlines()[0]}")
+            continue
+        times.append(seconds(result, "open", "names"))
+        print(f"run {run + 1}: {describe(result)}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}; screenshots and logs under {keep}")
+    if times:
+        target = statistics.median(floor) + 0.5
+        print(
+            f"open -> names: median {statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f} s, "
+            f"n={len(times)}); target floor + 0.5 s = {target:.2f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
