@@ -15,6 +15,7 @@ from fxlens.lsp import (
     completion,
     definition,
     diagnostics,
+    index_hover,
     inlay_hints,
     shared_completion,
     show_nodes,
@@ -84,7 +85,7 @@ async def hover(ls: FxlensServer, params: types.HoverParams) -> types.Hover | No
     uri = params.text_document.uri
     positions, context = _context(ls, uri, params.position)
     if context is None or context.string is None or context.role != "node":
-        return None
+        return await index_hover.hover(ls, params) if context is None else None  # an integer of a timm index
     session = ls.require_session()
     _, state = await session.call_state(*session.call_of(ls.document_uri(uri), context), HOVER_WAIT)
     text = hover_markdown(context.string.value, state, context.kind) if isinstance(state, NodeTable) else None

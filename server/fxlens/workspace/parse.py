@@ -4,8 +4,9 @@
 node names from); ``ParsedDocument.edit`` applies LSP content changes with tree-sitter's
 incremental parsing; ``cursor_context`` says which calls, argument and string a position is in and
 what has been typed so far — in the call or in a literal bound to a name elsewhere in the file, also
-while the code is half-typed, thanks to ``fxlens.workspace.repair``. Columns are code points (the
-LSP layer converts from UTF-16 at the edge).
+while the code is half-typed, thanks to ``fxlens.workspace.repair``; ``index_context`` says which timm
+index (``out_indices``, ``forward_intermediates``' ``indices``) an integer under the cursor is. Columns
+are code points (the LSP layer converts from UTF-16 at the edge).
 """
 
 from __future__ import annotations
@@ -19,8 +20,19 @@ from typing import Literal, NamedTuple
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Tree
 
-from fxlens.workspace.callsite import CallSite, NodeArgKind, NodeArgument, NodeQuery, Position, Range, StringLiteral
+from fxlens.workspace.callsite import (
+    CallSite,
+    IntArgument,
+    IntItem,
+    NodeArgKind,
+    NodeArgument,
+    NodeQuery,
+    Position,
+    Range,
+    StringLiteral,
+)
 from fxlens.workspace.callsites import find_call_sites
+from fxlens.workspace.module_sites import INDEX_PARAMETERS
 from fxlens.workspace.repair import error_windows as _error_windows
 from fxlens.workspace.repair import repair
 from fxlens.workspace.symbols import Symbols
@@ -242,6 +254,30 @@ def cursor_context(doc: ParsedDocument, pos: Position, elsewhere: Sequence[Liter
     return None
 
 
+@dataclass(frozen=True)
+class IndexContext:
+    """The cursor on an integer that indexes a timm model's ``feature_info``: an ``out_indices`` entry of
+    ``create_model(..., features_only=True)`` or the ``indices`` of ``forward_intermediates`` (an entry,
+    or the int that takes the last ``n``)."""
+
+    call_site: CallSite
+    argument: IntArgument
+    item: IntItem
+
+
+def index_context(doc: ParsedDocument, pos: Position) -> IndexContext | None:
+    """The timm index under the cursor, or None (not on an integer literal of such an argument)."""
+    for site in doc.call_sites:
+        parameter = INDEX_PARAMETERS.get(site.function)
+        argument = site.int_argument(parameter) if parameter is not None else None
+        if argument is None or not argument.range.contains(pos):
+            continue
+        for item in argument.items:
+            if item.value is not None and item.range.contains(pos):
+                return IndexContext(site, argument, item)
+    return None
+
+
 def _inside(doc: ParsedDocument, region: Range, complete: bool, pos: Position) -> bool:
     """After the opening bracket and before the closing one; for an unclosed one, up to the next text."""
     start, end = region.start, region.end
@@ -268,9 +304,11 @@ def _role_at(doc: ParsedDocument, region: Range, form: str, pos: Position) -> Ro
 __all__ = [
     "ArgumentUse",
     "CursorContext",
+    "IndexContext",
     "LiteralUse",
     "ParsedDocument",
     "TextChange",
     "cursor_context",
+    "index_context",
     "parse_document",
 ]
