@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from fxlens.lint.findings import Finding, Fix, TextEdit
 from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import change_to_fixes, closest_paths, did_you_mean_hint
+from fxlens.lint.suggest import closest_paths, did_you_mean_finding
 from fxlens.nodes import ModuleEntry, NodeTable
 from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite, NodeQuery
@@ -56,12 +56,11 @@ def return_layer_not_child(site: CallSite, state: ModelState) -> Iterator[Findin
         else:
             suggestions = closest_paths(key, direct)
             what = f"`{key}` is not a child of {state.model_type.rsplit('.', 1)[-1]}"
-        hint = did_you_mean_hint(suggestions)
-        yield finding(
+        yield did_you_mean_finding(
             "FXL018",
-            f"{what}: {site.function} raises ValueError: return_layers are not present in model{hint}",
+            f"{what}: {site.function} raises ValueError: return_layers are not present in model",
             query.name.range,
-            fixes=change_to_fixes(query.name.range, suggestions),
+            suggestions,
         )
 
 

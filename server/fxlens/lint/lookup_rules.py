@@ -7,8 +7,8 @@ import difflib
 from collections.abc import Iterator
 
 from fxlens.lint.findings import Finding
-from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import change_to_fixes, did_you_mean_hint, edit_distance
+from fxlens.lint.registry import Scope, rule
+from fxlens.lint.suggest import did_you_mean_finding, edit_distance
 from fxlens.nodes import Mode, NodeTable
 from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite
@@ -45,11 +45,10 @@ def unlisted_node_name(site: CallSite, state: ModelState) -> Iterator[Finding]:
             )
             suggestions = suggestions[:3]
             what = "a module prefix, not a node name" if selected is not None else "not a node name"
-            hint = did_you_mean_hint(suggestions)
-            yield finding(
+            yield did_you_mean_finding(
                 "FXL023",
                 f"`{name}` is not in the {mode}-mode list get_graph_node_names returns ({what}): a membership "
-                f"test never holds and .index raises ValueError{hint}",
+                "test never holds and .index raises ValueError",
                 query.name.range,
-                fixes=change_to_fixes(query.name.range, suggestions),
+                suggestions,
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fxlens.lint.findings import Finding
 from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import change_to_fixes, closest_paths, did_you_mean_hint
+from fxlens.lint.suggest import closest_paths, did_you_mean_finding
 from fxlens.nodes import ModuleEntry, ModuleEntryKind, NodeTable
 from fxlens.state import ModelState
 from fxlens.workspace.callsite import CallSite, NodeQuery
@@ -54,12 +54,11 @@ def unknown_module_path(site: CallSite, state: ModelState) -> Iterator[Finding]:
         if table.module(path) is not None:
             continue
         suggestions = closest_paths(path, [e for e in table.modules if e.kind == wanted])
-        hint = did_you_mean_hint(suggestions)
-        yield finding(
+        yield did_you_mean_finding(
             "FXL016",
-            f"`{path}` is not a {NOUNS[wanted]} of {table.model_type.rsplit('.', 1)[-1]}: {raises(site)}{hint}",
+            f"`{path}` is not a {NOUNS[wanted]} of {table.model_type.rsplit('.', 1)[-1]}: {raises(site)}",
             query.name.range,
-            fixes=change_to_fixes(query.name.range, suggestions),
+            suggestions,
         )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fxlens.lint.findings import Finding, Fix, TextEdit
 from fxlens.lint.fixes import split_fix
 from fxlens.lint.registry import Scope, finding, rule
-from fxlens.lint.suggest import change_to_fixes, did_you_mean, did_you_mean_hint
+from fxlens.lint.suggest import did_you_mean, did_you_mean_finding
 from fxlens.lint.table_views import Presence
 from fxlens.nodes import MODES, NodeInfo, NodeTable
 
@@ -39,12 +39,11 @@ def unknown_node(check: Presence) -> Iterator[Finding]:
     if check.present or renumbered(check.name, check.table) is not None:
         return
     suggestions = did_you_mean(check.name, check.table)
-    hint = did_you_mean_hint(suggestions)
-    yield finding(
+    yield did_you_mean_finding(
         "FXL001",
-        f"`{check.name}` is not a node of {_short(check.table.model_type)}{hint}",
+        f"`{check.name}` is not a node of {_short(check.table.model_type)}",
         check.query.name.range,
-        fixes=change_to_fixes(check.query.name.range, suggestions),
+        suggestions,
     )
 
 

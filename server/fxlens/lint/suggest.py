@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 
-from fxlens.lint.findings import Fix, TextEdit
+from fxlens.lint.findings import Finding, Fix, TextEdit
+from fxlens.lint.registry import finding
 from fxlens.nodes import MODES, ModuleEntry, NodeTable
 from fxlens.workspace.callsite import Range
 
@@ -26,14 +27,12 @@ def closest_paths(path: str, entries: list[ModuleEntry], limit: int = 3) -> list
     return sorted(similar, key=lambda candidate: edit_distance(path, candidate))[:limit]
 
 
-def did_you_mean_hint(suggestions: Sequence[str]) -> str:
-    """``; did you mean `a`, `b`?`` to end a finding's message with; "" when there is nothing to offer."""
-    return f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-
-
-def change_to_fixes(range_: Range, suggestions: Sequence[str]) -> tuple[Fix, ...]:
-    """A ``Change to `s``` fix per suggestion; safe (``--fix`` applies it) only when it is the only one."""
-    return tuple(Fix(f"Change to `{s}`", (TextEdit(range_, s),), safe=len(suggestions) == 1) for s in suggestions)
+def did_you_mean_finding(code: str, message: str, range_: Range, suggestions: Sequence[str]) -> Finding:
+    """Rule ``code``'s finding at ``range_``: ``message`` ending in ``; did you mean `a`, `b`?`` and a
+    ``Change to`` fix per suggestion, safe (``--fix`` applies it) only when it is the only one."""
+    hint = f"; did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    fixes = tuple(Fix(f"Change to `{s}`", (TextEdit(range_, s),), safe=len(suggestions) == 1) for s in suggestions)
+    return finding(code, message + hint, range_, fixes=fixes)
 
 
 def _shared_parts(a: str, b: str) -> int:
