@@ -1,26 +1,9 @@
-// Drives the fxlens extension in code-server with Playwright (headless Debian chromium) and writes
-// what the page showed as JSON (each step's failure under `errors`; the opening steps stop the run). Environment: FXLENS_URL (code-server, with ?folder=), FXLENS_RESULT,
-// FXLENS_SCREENSHOT (taken at the end or at the failing step), FXLENS_LINE (1-based line of the
-// extractor call), FXLENS_HOVER_COLUMN (1-based column inside its first node string).
-import { writeFileSync } from "node:fs";
-import { chromium } from "playwright-core";
-
-const TIMEOUT = 120_000;
-const result = { steps: [], errors: {} };
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox"] });
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-page.setDefaultTimeout(TIMEOUT);
-
-/** Wait until `read()` returns a truthy value (polling), and return it. */
-async function until(read, what) {
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(250);
-  }
-}
+// Drives the fxlens extension in code-server (through code_server.mjs) on extract.py: the language
+// status, the Problems panel, a hover, suggestions, the node view and its code lens; each step's
+// failure is recorded under `errors`, the opening steps stop the run. Environment: code_server.mjs's,
+// and FXLENS_LINE (1-based line of the extractor call), FXLENS_HOVER_COLUMN (1-based column inside
+// its first node string).
+import { drive, openFile, page, problemsMentioning, result, shapeHover, step, suggestionsWith, until } from "./code_server.mjs";
 
 /** The editor's cursor position in the status bar, e.g. "Ln 5, Col 62". */
 const cursor = () => page.locator("[id='status.editor.selection']").innerText();
@@ -33,35 +16,13 @@ async function goTo(line, column) {
 }
 
 async function run() {
-  await page.goto(process.env.FXLENS_URL);
-  await page.waitForSelector(".monaco-workbench");
-  await until(() => page.locator(".explorer-folders-view .monaco-list-row").count(), "the explorer");
-  result.steps.push("workbench");
-
-  await page.keyboard.press("Control+P");
-  await page.keyboard.type("extract.py");
-  await until(() => page.locator(".quick-input-list .monaco-list-row").count(), "quick open results");
-  await page.keyboard.press("Enter");
-  await until(async () => (await cursor()).startsWith("Ln "), "the editor's cursor position");
-  result.steps.push("opened");
+  await openFile("extract.py", async () => (await cursor()).startsWith("Ln "), "the editor's cursor position");
   await step("status", status);
   await step("problems", problems);
   await step("hover", hover);
   await step("suggestions", suggestions);
   await step("nodeView", nodeView);
   await step("nodeLens", nodeLens);
-}
-
-/** Run one check; a failure is recorded with a screenshot, and the next check starts from Escape. */
-async function step(name, check) {
-  try {
-    await check();
-    result.steps.push(name);
-  } catch (error) {
-    result.errors[name] = String(error?.stack ?? error);
-    await page.screenshot({ path: `${process.env.FXLENS_SCREENSHOT.replace(/\.png$/, "")}-${name}.png` }).catch(() => undefined);
-    await page.keyboard.press("Escape");
-  }
 }
 
 /** fxlens's entry in the language status for Python reaches "ready", at information severity (sev1). */
@@ -82,11 +43,7 @@ async function status() {
 
 /** The Problems panel lists the unknown node. */
 async function problems() {
-  await page.keyboard.press("Control+Shift+M");
-  result.problems = await until(async () => {
-    const rows = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
-    return rows.some((row) => row.includes("layer9")) ? rows : undefined;
-  }, "the unknown-node problem");
+  result.problems = await problemsMentioning("layer9");
 }
 
 /** Hover over the first node string (Ctrl+K Ctrl+I: show hover at the cursor). */
@@ -95,7 +52,7 @@ async function hover() {
   await goTo(Number(process.env.FXLENS_LINE), Number(process.env.FXLENS_HOVER_COLUMN));
   await page.keyboard.press("Control+K");
   await page.keyboard.press("Control+I");
-  result.hover = await until(() => page.locator(".monaco-hover:visible", { hasText: "×" }).first().innerText(), "a hover with a shape");
+  result.hover = await shapeHover();
   await page.keyboard.press("Escape");
 }
 
@@ -107,10 +64,7 @@ async function suggestions() {
   await until(async () => (await cursor()).startsWith("Ln "), "the cursor position");
   await page.keyboard.press("Escape");
   await page.keyboard.press("Control+Space");
-  result.suggestions = await until(async () => {
-    const labels = await page.locator(".suggest-widget .monaco-list-row").evaluateAll((rows) => rows.map((row) => row.getAttribute("aria-label") ?? ""));
-    return labels.some((label) => label.includes("layer1.0.relu_1")) ? labels : undefined;
-  }, "suggestions with layer1.0.relu_1");
+  result.suggestions = await suggestionsWith("layer1.0.relu_1");
 }
 
 /** The editor's line holding `text` (nbsp as spaces), or undefined. */
@@ -172,12 +126,4 @@ async function nodeLens() {
   result.nodeLens = { selected, line, cursor: where };
 }
 
-try {
-  await run();
-} catch (error) {
-  result.error = String(error?.stack ?? error);
-}
-await page.screenshot({ path: process.env.FXLENS_SCREENSHOT }).catch(() => undefined);
-writeFileSync(process.env.FXLENS_RESULT, JSON.stringify(result, null, 2));
-await browser.close();
-process.exit(result.error ? 1 : 0);
+await drive(run);
