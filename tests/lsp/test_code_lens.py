@@ -1,4 +1,5 @@
-"""A code lens above each call names its model, counts its nodes once traced, and shows them."""
+"""A code lens above each call names its model, counts its nodes once traced, and shows them (the class's own
+lens comes unresolved: ``tests/traceability/test_lens_lsp.py``)."""
 
 from __future__ import annotations
 
@@ -46,10 +47,18 @@ async def test_a_traced_call_has_a_lens_with_its_node_count_that_shows_its_nodes
     async def lenses() -> list[types.CodeLens]:
         return list(await client.text_document_code_lens_async(types.CodeLensParams(types.TextDocumentIdentifier(uri))))
 
-    (lens,) = await wait_for(
-        client, lenses, lambda found: len(found) == 1 and "nodes" in found[0].command.title, what="a traced lens"
+    lens, class_lens = await wait_for(
+        client,
+        lenses,
+        lambda found: len(found) == 2 and found[0].command is not None and "nodes" in found[0].command.title,
+        what="a traced lens",
     )
     start = position_of(SCRIPT, "create_feature_extractor(Tiny()")
+    tiny = position_of(SCRIPT, "class Tiny").line
+    assert class_lens == types.CodeLens(  # the class's traceability lens: traced only on codeLens/resolve
+        range=types.Range(types.Position(tiny, 0), types.Position(tiny, 0)),
+        data={"kind": "class", "uri": uri, "class": "Tiny", "line": tiny},
+    )
     assert lens == types.CodeLens(
         range=types.Range(start, start),
         command=types.Command(

@@ -1,4 +1,5 @@
-"""The features: completion, hover, definition, code actions, inlay hints, code lenses and the node table.
+"""The features: completion, hover, definition, code actions, inlay hints, code lenses (of calls and of
+``nn.Module`` classes, with the class lens's command) and the node table.
 
 Each handler finds the document, calls one function of the session or a feature module, and converts
 positions and results at the edge."""
@@ -11,6 +12,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from fxlens.lsp import (
+    class_lenses,
     code_actions,
     completion,
     definition,
@@ -152,7 +154,7 @@ async def inlay_hint(ls: FxlensServer, params: types.InlayHintParams) -> list[ty
     return hints
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=True))
 def code_lens(ls: FxlensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     session = ls.require_session()
     uri = params.text_document.uri
@@ -166,12 +168,57 @@ def code_lens(ls: FxlensServer, params: types.CodeLensParams) -> list[types.Code
         for call, state, tracing in calls
         if ls.notebooks.in_cell(uri, call.site.range.start.line)
     )
-    return [lens for lens in lenses if lens is not None]
+    classes = class_lenses.unresolved_lenses(uri, doc, session.workspace, to_range)
+    return [lens for lens in lenses if lens is not None] + [
+        lens for lens in classes if ls.notebooks.in_cell(uri, lens.data["line"])
+    ]
+
+
+@server.feature(types.CODE_LENS_RESOLVE)
+async def resolve_code_lens(ls: FxlensServer, lens: types.CodeLens) -> types.CodeLens:
+    """A class lens traced: its summary as the title, and what clicking it does."""
+    if lens.command is not None or lens.data is None:
+        return lens
+    uri, name = param(lens.data, "uri"), param(lens.data, "class")
+    session = ls.require_session()
+    doc = session.docs.current(ls.document_uri(uri))
+    if doc is None:
+        raise JsonRpcInvalidParams(f"codeLens/resolve: {uri} is not open")
+    cls = class_lenses.find_class(doc, session.workspace, name)
+    summary = (
+        await class_lenses.summary_of(session.class_states, doc, session.workspace, cls, session.tracing_off)
+        if cls is not None
+        else None
+    )
+    lens.command = class_lenses.command(uri, cls, summary, ls.positions(doc, uri).to_client)
+    return lens
+
+
+@server.command(class_lenses.APPLY_TRACE_FIX)
+async def apply_trace_fix(ls: FxlensServer, *arguments: Any) -> None:
+    """The verified fix applied to the class's calls in the document, or the failing line shown."""
+    if len(arguments) != 2 or not all(isinstance(a, str) for a in arguments):
+        raise JsonRpcInvalidParams(f"{class_lenses.APPLY_TRACE_FIX} takes the document URI and the class name")
+    uri, name = arguments
+    session = ls.require_session()
+    doc = session.docs.current(ls.document_uri(uri))
+    cls = class_lenses.find_class(doc, session.workspace, name) if doc is not None else None
+    if doc is None or cls is None:
+        raise JsonRpcInvalidParams(f"{name} is not an nn.Module class of {uri}")
+    state = await session.class_states.state(cls, doc, session.workspace)
+    version = ls.notebooks.version(uri, doc.version)
+    action = class_lenses.fix_or_place(uri, version, doc, session.workspace, cls, state, ls.positions(doc, uri))
+    if isinstance(action, types.WorkspaceEdit):
+        await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(action, label=f"Make {name} trace"))
+        return
+    target = ls.notebooks.location(action) or action
+    await ls.window_show_document_async(types.ShowDocumentParams(target.uri, take_focus=True, selection=target.range))
 
 
 @server.feature("fxlens/showNodes")
 async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
-    """The node table of the model of the call under (or nearest above) the cursor, as Markdown."""
+    """The node table of the class on the cursor's line, else of the model of the call under (or nearest
+    above) the cursor, as Markdown."""
     session = ls.require_session()
     uri = param(param(params, "textDocument"), "uri")
     position = param(params, "position")
@@ -179,6 +226,10 @@ async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
     if doc is None:
         raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
     cursor = ls.positions(doc, uri).from_client(types.Position(param(position, "line"), param(position, "character")))
+    cls = class_lenses.class_on_line(doc, session.workspace, cursor.line)
+    if cls is not None:  # a class lens's command: the class built alone
+        table = await class_lenses.class_table(session.class_states, doc, session.workspace, cls, session.tracing_off)
+        return show_nodes.node_view(table, class_lenses.display_name(cls))
     site = show_nodes.call_site_at(doc, cursor)
     call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
     if isinstance(call.spec, Unresolved):
@@ -190,7 +241,8 @@ async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
 
 @server.feature("fxlens/nodeTable")
 async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
-    """The node table of the call under (or nearest above) the cursor as data, with what the call selects."""
+    """The node table of the class on the cursor's line, else of the call under (or nearest above) the
+    cursor, as data, with what the call selects."""
     session = ls.require_session()
     uri = param(param(params, "textDocument"), "uri")
     position = param(params, "position")
@@ -199,6 +251,10 @@ async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
         raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
     positions = ls.positions(doc, uri)
     cursor = positions.from_client(types.Position(param(position, "line"), param(position, "character")))
+    cls = class_lenses.class_on_line(doc, session.workspace, cursor.line)
+    if cls is not None:
+        table = await class_lenses.class_table(session.class_states, doc, session.workspace, cls, session.tracing_off)
+        return class_lenses.class_table_view(table, cls, positions.range_to_client)
     site = show_nodes.call_site_at(doc, cursor)
     call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
     if isinstance(call.spec, Unresolved):

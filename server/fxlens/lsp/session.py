@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from fxlens.lint import Finding
+from fxlens.lsp.class_lenses import ClassStates
 from fxlens.lsp.documents import OpenDocuments
 from fxlens.lsp.settings import Settings
 from fxlens.nodes import NodeTable, Problem
@@ -74,6 +75,7 @@ class Session:
         self._in_flight: dict[str, asyncio.Future[ModelState]] = {}  # spec key -> its running trace
         self._background: set[asyncio.Future[object]] = set()
         self._worker_ready = asyncio.Event()  # set once the worker is started (after ``initialized``)
+        self.class_states = ClassStates(self.trace_spec)  # the nn.Module classes' lenses, by content
 
     # -- configuration and worker ----------------------------------------------------------------
 
@@ -90,6 +92,7 @@ class Session:
             self.supervisor = None
             self._worker_ready.clear()
         self._traced.clear()
+        self.class_states.clear()
 
     def _worker_settings(self) -> tuple[WorkerLaunch, bool]:
         """What the worker is started with, and whether code may run at all."""
@@ -336,13 +339,21 @@ class Session:
 
     async def _trace(self, call: ResolvedCall, document_key: tuple[str, int] | None = None) -> ModelState:
         """The call's table or problem from the worker (shown as progress), remembered by spec."""
-        supervisor, spec = self.supervisor, call.spec
-        if supervisor is None or not isinstance(spec, ModelSpec):
+        if not isinstance(call.spec, ModelSpec):
             return self.known_state(call)
+        return await self.trace_spec(call.spec, call.dependencies, document_key)
+
+    async def trace_spec(
+        self, spec: ModelSpec, dependencies: Sequence[str], document_key: tuple[str, int] | None = None
+    ) -> ModelState:
+        """The spec's table or problem from the worker (shown as progress), remembered by spec."""
+        supervisor = self.supervisor
+        if supervisor is None:
+            return self._traced.get(spec.key())
         request = supervisor.node_table(
             spec,
             overlays=dict(self.workspace.overlays),
-            dependencies=list(call.dependencies),
+            dependencies=list(dependencies),
             document_key=document_key,
         )
         key = spec.key()
