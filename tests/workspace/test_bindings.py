@@ -212,6 +212,18 @@ def test_a_comprehension_over_something_not_literal_is_not_read() -> None:
     assert (argument.form, argument.queries, argument.literal_range) == ("other", (), None)
 
 
+def test_a_comprehension_condition_compares_identity_with_none() -> None:
+    _, argument = _argument(
+        'create_feature_extractor(resnet18(), [n for n in ("layer1", None, "fc") if n is not None])\n'
+    )
+    assert (argument.form, _names(argument)) == ("list", ["layer1", "fc"])
+
+
+def test_a_comprehension_whose_condition_python_would_reject_is_not_read() -> None:
+    _, argument = _argument('create_feature_extractor(resnet18(), [n for n in ("layer1", 1) if n < "m"])\n')
+    assert (argument.form, argument.queries, argument.literal_range) == ("other", (), None)
+
+
 def test_a_bound_name_passed_positionally() -> None:
     doc, argument = _argument('taps = ["layer3"]\nextractor = create_feature_extractor(resnet18(), taps)\n')
     assert (argument.by_keyword, argument.keyword_range, _names(argument)) == (False, None, ["layer3"])

@@ -9,23 +9,12 @@ anything else (a name from outside, any other call) is not a literal.
 from __future__ import annotations
 
 import ast
-import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from fxlens.workspace.literals import NotLiteral, evaluate
+from fxlens.workspace.literals import NotLiteral, compare, evaluate
 
 _MAX_ITEMS = 1_000  # refuse comprehensions that would yield more than this many items
-_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-}
 Environment = dict[str, Any]
 
 
@@ -104,13 +93,7 @@ def _value(node: ast.expr, env: Environment) -> Any:
     if isinstance(node, ast.FormattedValue):
         return _formatted(node, env)
     if isinstance(node, ast.Compare):
-        left = _value(node.left, env)
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = _value(comparator, env)
-            if type(op) not in _COMPARE or not _COMPARE[type(op)](left, right):
-                return False
-            left = right
-        return True
+        return compare(node, lambda operand: _value(operand, env))
     if isinstance(node, ast.BoolOp):
         values = (_value(v, env) for v in node.values)
         return all(values) if isinstance(node.op, ast.And) else any(values)

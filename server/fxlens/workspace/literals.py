@@ -96,13 +96,7 @@ def evaluate(node: ast.expr, lookup: Callable[[str], Any]) -> Any:
             raise NotLiteral("value too large to fold")
         return _checked(_BINARY[type(node.op)], left, right)
     if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
-        left = evaluate(node.left, lookup)
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            right = evaluate(comparator, lookup)
-            if not _checked(_COMPARE[type(op)], left, right):
-                return False
-            left = right
-        return True
+        return compare(node, lambda operand: evaluate(operand, lookup))
     if isinstance(node, ast.BoolOp):  # short-circuits like Python: ``a or b`` needs ``b`` only if ``a`` is false
         value = evaluate(node.values[0], lookup)
         for operand in node.values[1:]:
@@ -113,6 +107,18 @@ def evaluate(node: ast.expr, lookup: Callable[[str], Any]) -> Any:
     if isinstance(node, ast.IfExp):
         return evaluate(node.body if evaluate(node.test, lookup) else node.orelse, lookup)
     raise NotLiteral(f"`{ast.unparse(node)}` is not a literal")
+
+
+def compare(node: ast.Compare, value: Callable[[ast.expr], Any]) -> bool:
+    """A comparison chain (``a < b <= c``) folded as Python does, left to right, stopping at the first false
+    link; ``value`` evaluates each operand. Raises ``NotLiteral`` where Python would raise."""
+    left = value(node.left)
+    for op, comparator in zip(node.ops, node.comparators, strict=True):
+        right = value(comparator)
+        if not _checked(_COMPARE[type(op)], left, right):
+            return False
+        left = right
+    return True
 
 
 def _identical(a: Any, b: Any) -> bool:
