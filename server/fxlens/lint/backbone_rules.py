@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from fxlens.lint.call_rules import collapsed_outputs
 from fxlens.lint.findings import Finding, Fix, TextEdit
 from fxlens.lint.registry import Scope, finding, rule
 from fxlens.lint.suggest import closest_paths, did_you_mean_finding
@@ -73,19 +74,8 @@ def return_layer_not_child(site: CallSite, state: ModelState) -> Iterator[Findin
 )
 def duplicate_return_layer_name(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """Repeated ``return_layers`` values: the getter's output dict keeps one of them."""
-    seen: dict[str, NodeQuery] = {}
-    for query in layer_queries(site):
-        output = query.output
-        if output is None or not output.terminated:
-            continue
-        first = seen.setdefault(output.value, query)
-        if first is not query:
-            yield finding(
-                "FXL019",
-                f"output name `{output.value}` is already used for `{first.name.value}` in return_layers: "
-                "the two outputs collapse into one",
-                output.range,
-            )
+    outputs = ((q, q.output) for q in layer_queries(site) if q.output is not None)
+    yield from collapsed_outputs("FXL019", outputs, "return_layers")
 
 
 @rule(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from fxlens.lint.findings import Finding
 from fxlens.lint.registry import Scope, finding, rule
 from fxlens.selection import argument_error, query_pattern
-from fxlens.workspace.callsite import CallSite, NodeArgument, NodeQuery
+from fxlens.workspace.callsite import CallSite, NodeArgument, NodeQuery, StringLiteral
 
 
 @rule(
@@ -35,18 +35,24 @@ def invalid_arguments(site: CallSite) -> Iterator[Finding]:
 )
 def duplicate_output_name(site: CallSite, argument: NodeArgument) -> Iterator[Finding]:
     """Repeated output names (dict values, or list items) collapse into one output."""
+    outputs = ((q, q.output or (q.name if argument.form != "dict" else None)) for q in argument.queries)
+    yield from collapsed_outputs("FXL006", ((q, o) for q, o in outputs if o is not None and o.value), argument.kind)
+
+
+def collapsed_outputs(code: str, outputs: Iterable[tuple[NodeQuery, StringLiteral]], where: str) -> Iterator[Finding]:
+    """Rule ``code``'s finding at each typed output name an earlier query of ``where`` already uses:
+    the extractor's output dict keeps one of the two."""
     seen: dict[str, NodeQuery] = {}
-    for query in argument.queries:
-        literal = query.output or (query.name if argument.form != "dict" else None)
-        if literal is None or not literal.terminated or not literal.value:
+    for query, output in outputs:
+        if not output.terminated:
             continue
-        first = seen.setdefault(literal.value, query)
+        first = seen.setdefault(output.value, query)
         if first is not query:
             yield finding(
-                "FXL006",
-                f"output name `{literal.value}` is already used for `{first.name.value}` in {argument.kind}: "
+                code,
+                f"output name `{output.value}` is already used for `{first.name.value}` in {where}: "
                 "the two outputs collapse into one",
-                literal.range,
+                output.range,
             )
 
 
