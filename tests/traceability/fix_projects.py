@@ -90,6 +90,7 @@ class FixProject:
     title: str  # the code action's title
     sentence: str  # the end of the finding's message
     construct: str  # the construct the finding names
+    fix_node: str  # a node the traced graph has thanks to the fix: the wrapped call, the leaf, the guard
     packages: tuple[str, ...] = field(default=())  # top-level packages the project's modules live in
 
     def write(self, root: Path) -> None:
@@ -98,19 +99,21 @@ class FixProject:
             (root / path).write_text(text)
 
 
-def _in_other_module(kind: str, package: str) -> FixProject:
-    """``Net`` in ``<package>/nets.py`` uses ``Gate`` (kind "leaf") or ``gated`` (kind "wrap") from a sibling
-    module; the call is in ``train.py``, which imports only ``Net``."""
-    helper_module, helper, net, name = (
+def _in_other_module(kind: str, name: str, folder: str) -> FixProject:
+    """``Net`` in ``<name>/nets.py`` uses ``Gate`` (kind "leaf") or ``gated`` (kind "wrap") from a sibling
+    module; the call is in ``train_<name>.py``, which imports only ``Net``. With ``folder`` (the files' own
+    folder, under the workspace root) the modules are imported as ``folder.name.nets``."""
+    package = f"{folder}.{name}" if folder else name
+    helper_module, helper, net, defined = (
         ("blocks", GATE, GATED_NET, "Gate") if kind == "leaf" else ("ops", GATED, WRAPPED_NET, "gated")
     )
-    nets = f"{HEADER.replace(CREATE_IMPORT, '')}from {package}.{helper_module} import {name}\n\n\n{net}"
+    nets = f"{HEADER.replace(CREATE_IMPORT, '')}from {package}.{helper_module} import {defined}\n\n\n{net}"
     nodes = '["gate", "head"]' if kind == "leaf" else '["stem", "head"]'
     call = f"extractor = create_feature_extractor(Net(), return_nodes={nodes})\n"
     train = f"{TRAIN_HEADER.format(package=package)}\n{call}"
     key = "leaf_modules" if kind == "leaf" else "autowrap_functions"
-    fixed_call = call.replace("Net(), ", f'Net(), tracer_kwargs={{"{key}": [{name}]}}, ')
-    fixed = f"{TRAIN_HEADER.format(package=package)}from {package}.{helper_module} import {name}\n\n{fixed_call}"
+    fixed_call = call.replace("Net(), ", f'Net(), tracer_kwargs={{"{key}": [{defined}]}}, ')
+    fixed = f"{TRAIN_HEADER.format(package=package)}from {package}.{helper_module} import {defined}\n\n{fixed_call}"
     if kind == "leaf":
         title = 'Make `Gate` a leaf: tracer_kwargs={"leaf_modules": [Gate]}'
         sentence = "fix: make `Gate` a leaf (the model then traces); the nodes inside `gate` stop being selectable"
@@ -122,36 +125,45 @@ def _in_other_module(kind: str, package: str) -> FixProject:
         )
         construct = "control flow on a traced value"
     files = {
-        f"{package}/__init__.py": "",
-        f"{package}/{helper_module}.py": f"{HEADER.replace(CREATE_IMPORT, '')}\n{helper}",
-        f"{package}/nets.py": nets,
-        "train.py": train,
+        f"{name}/__init__.py": "",
+        f"{name}/{helper_module}.py": f"{HEADER.replace(CREATE_IMPORT, '')}\n{helper}",
+        f"{name}/nets.py": nets,
+        f"train_{name}.py": train,
     }
-    return FixProject(files, "train.py", fixed, title, sentence, construct, (package,))
+    fix_node = "gate" if kind == "leaf" else "gated"
+    top = package.split(".")[0]
+    return FixProject(files, f"train_{name}.py", fixed, title, sentence, construct, fix_node, (top,))
 
 
-PROJECTS: dict[str, FixProject] = {
-    "wrap": FixProject(
-        {"model_wrap.py": f"{HEADER}\n{GATED}\n\n{WRAPPED_NET}\n\n{CALL}"},
-        "model_wrap.py",
-        f"{HEADER}\n{GATED}\n\n{WRAPPED_NET}\n\n"
-        + CALL.replace("Net(), ", 'Net(), tracer_kwargs={"autowrap_functions": [gated]}, '),
-        'Wrap `gated`: tracer_kwargs={"autowrap_functions": [gated]}',
-        "fix: wrap `gated` with autowrap_functions (the model then traces); what `gated` computes is one node",
-        "control flow on a traced value",
-    ),
-    "concrete": FixProject(
-        {"model_concrete.py": f"{HEADER}\n{FLAGGED_NET}\n\n{CALL}"},
-        "model_concrete.py",
-        f"{HEADER}\n{FLAGGED_NET}\n\n" + CALL.replace("Net(), ", 'Net(), concrete_args={"flip": False}, '),
-        'Trace with `flip=False`: concrete_args={"flip": False}',
-        "fix: trace with `flip=False`, the default, in concrete_args (the model then traces);"
-        " the graph has only the branches of that value",
-        "control flow on a traced value",
-    ),
-    "leaf-imported": _in_other_module("leaf", "gatepkg"),
-    "wrap-imported": _in_other_module("wrap", "wrappkg"),
-}
+def projects(folder: str = "") -> dict[str, FixProject]:
+    """Every fix kind's project; with ``folder``, for files in that folder of the workspace root."""
+    return {
+        "wrap": FixProject(
+            {"model_wrap.py": f"{HEADER}\n{GATED}\n\n{WRAPPED_NET}\n\n{CALL}"},
+            "model_wrap.py",
+            f"{HEADER}\n{GATED}\n\n{WRAPPED_NET}\n\n"
+            + CALL.replace("Net(), ", 'Net(), tracer_kwargs={"autowrap_functions": [gated]}, '),
+            'Wrap `gated`: tracer_kwargs={"autowrap_functions": [gated]}',
+            "fix: wrap `gated` with autowrap_functions (the model then traces); what `gated` computes is one node",
+            "control flow on a traced value",
+            "gated",
+        ),
+        "concrete": FixProject(
+            {"model_concrete.py": f"{HEADER}\n{FLAGGED_NET}\n\n{CALL}"},
+            "model_concrete.py",
+            f"{HEADER}\n{FLAGGED_NET}\n\n" + CALL.replace("Net(), ", 'Net(), concrete_args={"flip": False}, '),
+            'Trace with `flip=False`: concrete_args={"flip": False}',
+            "fix: trace with `flip=False`, the default, in concrete_args (the model then traces);"
+            " the graph has only the branches of that value",
+            "control flow on a traced value",
+            "_assert",  # torch.fx guards a concrete argument: flip == False is asserted
+        ),
+        "leaf-imported": _in_other_module("leaf", "gatepkg", folder),
+        "wrap-imported": _in_other_module("wrap", "wrappkg", folder),
+    }
+
+
+PROJECTS = projects()
 
 
 def load_call_file(root: Path, project: FixProject) -> ModuleType:

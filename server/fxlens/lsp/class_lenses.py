@@ -22,6 +22,7 @@ from lsprotocol import types
 from tree_sitter import Node
 
 from fxlens.lint.findings import TextEdit
+from fxlens.lint.fix_imports import fix_in_reach
 from fxlens.lint.leaf_fix import leaf_fix_offer
 from fxlens.lsp.positions import Positions
 from fxlens.nodes import NodeTable, Problem
@@ -184,7 +185,8 @@ def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, probl
         same = isinstance(called, ModelSpec) and (called.module, called.callable) == (spec.module, spec.callable)
         if not same or called.attributes or called.children is not None:
             continue
-        offer = leaf_fix_offer(site, problem)
+        reached = fix_in_reach(problem, called, doc)  # with the imports the fix's names need in this document
+        offer = leaf_fix_offer(site, reached) if isinstance(reached, Problem) else None
         if offer is not None and offer.fix is not None:
             edits += offer.fix.edits
     return edits
