@@ -7,19 +7,13 @@ buffers, ``IntermediateLayerGetter``'s direct children.
 
 from __future__ import annotations
 
+from fxlens.lint.backbone_rules import GETTERS as LAYER_GETTERS
+from fxlens.lint.module_rules import WANTED as PATH_GETTERS
 from fxlens.nodes import MODES, ModuleEntry, ModuleEntryKind, NodeTable
 
 NAMESPACE = "module path"  # how completion names this namespace (fx nodes are "fx node")
-WANTED: dict[str, ModuleEntryKind] = {
-    "get_submodule": "module",
-    "named_modules": "module",
-    "named_modules_loop": "module",
-    "get_parameter": "parameter",
-    "get_buffer": "buffer",
-    "IntermediateLayerGetter": "module",
-    "BackboneWithFPN": "module",
-}
-DIRECT_CHILDREN = frozenset({"IntermediateLayerGetter", "BackboneWithFPN"})  # return_layers keys
+WANTED: dict[str, ModuleEntryKind] = {**PATH_GETTERS, **dict.fromkeys(LAYER_GETTERS, "module")}
+DIRECT_CHILDREN = frozenset(LAYER_GETTERS)  # return_layers keys
 
 
 def path_candidates(table: NodeTable, function: str) -> list[ModuleEntry]:
