@@ -1,6 +1,7 @@
-"""timm's ``create_model(..., features_only=True, out_indices=...)``: each tuple is given to the real
-``create_model`` (and the model run), and fxlens flags exactly the indices that raise (FXL024) or
-collapse into one output (FXL025), judged on the ``feature_info`` of the plain model's table."""
+"""timm's ``create_model(..., features_only=True, out_indices=...)``: each tuple (or int, the last n) is
+given to the real ``create_model`` (and the model run), and fxlens flags exactly the indices that raise
+or take nothing (FXL024) or collapse into one output (FXL025), judged on the ``feature_info`` of the
+plain model's table."""
 
 from __future__ import annotations
 
@@ -35,6 +36,24 @@ def test_out_indices_are_flagged_exactly_when_create_model_raises_or_outputs_col
         assert "FXL024" not in flagged, (name, indices)
         outputs = model(torch.zeros(1, 3, 64, 64))
         assert ("FXL025" in flagged) == (len(outputs) < len(indices)), (name, indices, len(outputs))
+
+
+@pytest.mark.parametrize("name", ["resnet18", "convnext_atto"])
+def test_an_int_out_indices_is_flagged_exactly_when_create_model_raises_or_returns_nothing(name: str) -> None:
+    table = node_table(timm.create_model(name, pretrained=False))
+    count = len(table.features)
+    lasts = (-1, 0, 1, count, count + 1)
+    calls = [f"m = timm.create_model({name!r}, pretrained=False, features_only=True, out_indices={k})" for k in lasts]
+    found = findings_by_line("import timm\n" + "\n".join(calls) + "\n", table)
+    for line, last in enumerate(lasts, start=1):
+        flagged = codes(found.get(line, []))
+        try:
+            model = timm.create_model(name, pretrained=False, features_only=True, out_indices=last).eval()
+        except IndexError:
+            assert flagged == {"FXL024"}, (name, last)
+            continue
+        outputs = model(torch.zeros(1, 3, 64, 64))
+        assert ("FXL024" in flagged) == (len(outputs) == 0), (name, last, len(outputs))
 
 
 def test_the_out_of_range_message_lists_the_features() -> None:

@@ -52,23 +52,40 @@ def _model_name(table: NodeTable) -> str:
     "feature-index-out-of-range",
     "error",
     Scope.SITE,
-    "an out_indices entry the model's feature_info does not have: create_model raises IndexError",
+    "an out_indices entry the model's feature_info does not have: create_model raises IndexError (an int "
+    "k, the last k features, above their number raises too; below 1 it takes none)",
     needs_trace=True,
 )
 def feature_index_out_of_range(site: CallSite, state: ModelState) -> Iterator[Finding]:
-    """``out_indices`` index ``feature_info`` like a list: ``-n`` … ``n - 1`` for ``n`` features."""
+    """``out_indices`` index ``feature_info`` like a list: ``-n`` … ``n - 1`` for ``n`` features; an int
+    ``k`` takes the last ``k``, 1 to ``n``."""
     found = indexed_features(site, state) if site.function == "create_model" else None
     if found is None:
         return
     given, table = found
     count = len(table.features)
+    listing = f"features: {feature_listing(table.features)}"
+    last = given.items[0].value if not given.is_list else None
+    if last is not None and last > count:
+        yield finding(
+            "FXL024",
+            f"out_indices={last} asks for the last {last} features, but {_model_name(table)} has {count} "
+            f"(an int takes the last 1 to {count}), so create_model raises IndexError; {listing}",
+            given.items[0].range,
+        )
+    elif last is not None and last < 1:
+        yield finding(
+            "FXL024",
+            f"out_indices={last} takes the last {last} features: none, so the model returns an empty list "
+            f"(an int takes the last 1 to {count}); {listing}",
+            given.items[0].range,
+        )
     for item, position in listed_positions(given, count):
         if position is None:
             yield finding(
                 "FXL024",
                 f"out_indices {item.value} is out of range: {_model_name(table)} has {count} "
-                f"features (0 to {count - 1}, or -{count} to -1), so create_model raises IndexError; "
-                f"features: {feature_listing(table.features)}",
+                f"features (0 to {count - 1}, or -{count} to -1), so create_model raises IndexError; {listing}",
                 item.range,
             )
 
