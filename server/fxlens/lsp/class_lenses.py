@@ -29,6 +29,7 @@ from fxlens.nodes import NodeTable, Problem
 from fxlens.pipeline import resolve_call
 from fxlens.state import ModelState
 from fxlens.traceability import Summary, dependencies_of, summarize
+from fxlens.worker.cache import DURABLE_PROBLEMS
 from fxlens.workspace.callsite import Position, Range
 from fxlens.workspace.module_classes import ModuleClass, class_at_line, module_classes
 from fxlens.workspace.modules import Workspace, path_of
@@ -74,8 +75,8 @@ class ClassStates:
             running = self._running[key] = asyncio.ensure_future(self.trace(spec, dependencies))
             running.add_done_callback(lambda _: self._running.pop(key, None))
         state = await asyncio.shield(running)
-        if state is not None:
-            self._known[key] = _Known(state, starts)
+        if isinstance(state, NodeTable) or (isinstance(state, Problem) and state.kind in DURABLE_PROBLEMS):
+            self._known[key] = _Known(state, starts)  # a timeout or a lost worker is asked again next time
         return state
 
 

@@ -181,7 +181,7 @@ async def resolve_code_lens(ls: FxlensServer, lens: types.CodeLens) -> types.Cod
         return lens
     uri, name = param(lens.data, "uri"), param(lens.data, "class")
     session = ls.require_session()
-    doc = session.docs.current(ls.document_uri(uri))
+    doc = session.documents.get(ls.document_uri(uri))  # the latest parse, while a newer text may be parsed
     if doc is None:
         raise JsonRpcInvalidParams(f"codeLens/resolve: {uri} is not open")
     cls = class_lenses.find_class(doc, session.workspace, name)
@@ -201,7 +201,7 @@ async def apply_trace_fix(ls: FxlensServer, *arguments: Any) -> None:
         raise JsonRpcInvalidParams(f"{class_lenses.APPLY_TRACE_FIX} takes the document URI and the class name")
     uri, name = arguments
     session = ls.require_session()
-    doc = session.docs.current(ls.document_uri(uri))
+    doc = session.documents.get(ls.document_uri(uri))
     cls = class_lenses.find_class(doc, session.workspace, name) if doc is not None else None
     if doc is None or cls is None:
         raise JsonRpcInvalidParams(f"{name} is not an nn.Module class of {uri}")
