@@ -155,7 +155,7 @@ def projects(folder: str = "") -> dict[str, FixProject]:
             'Trace with `flip=False`: concrete_args={"flip": False}',
             "fix: trace with `flip=False`, the default, in concrete_args (the model then traces);"
             " the graph has only the branches of that value",
-            "control flow on a traced value",
+            "control flow on a non-tensor argument of forward",
             "_assert",  # torch.fx guards a concrete argument: flip == False is asserted
         ),
         "leaf-imported": _in_other_module("leaf", "gatepkg", folder),

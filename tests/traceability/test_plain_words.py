@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
-from fxlens.fx import NodeTableError, node_table
+import torch
+from fxlens.fx import NodePathTracer, NodeTableError, node_table
 from fxlens.fx.explain import LEAF_REMEDY, explain_error, explain_trace_failure
+from torch import nn
 from untraceable_models import CONSTRUCTS, failing_line, load, model_source
 
 pytest.importorskip("torchvision", reason="the models' files call torchvision's create_feature_extractor")
@@ -37,3 +40,52 @@ def test_each_construct_is_named_from_the_real_torch_fx_message_at_its_line(cons
 
 def test_an_unknown_failure_is_left_to_torch_fxs_own_words() -> None:
     assert explain_trace_failure("RuntimeError: something else entirely", "y = f(x)") is None
+
+
+class SizesUnpacked(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        if h * w > 16:
+            x = x * 2
+        return x
+
+
+class Flagged(nn.Module):
+    def forward(self, x: torch.Tensor, flip: bool = False) -> torch.Tensor:
+        if flip:
+            x = -x
+        return x
+
+
+class MathOnSizes(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * math.sqrt(x.shape[-1])
+
+
+def trace_error(model: nn.Module) -> Exception:
+    with pytest.raises(Exception) as raised:
+        NodePathTracer().trace(model)
+    return raised.value
+
+
+def test_sizes_unpacked_on_an_earlier_line_are_still_told_from_the_traced_values_graph() -> None:
+    explanation = explain_error(trace_error(SizesUnpacked()), "if h * w > 16:")
+    assert explanation is not None and explanation.construct == "torch.Size arithmetic deciding control flow"
+
+
+def test_a_branch_on_a_defaulted_argument_of_forward_says_so_and_points_to_concrete_args() -> None:
+    explanation = explain_error(trace_error(Flagged()), "if flip:")
+    assert explanation is not None and explanation.construct == "control flow on a non-tensor argument of forward"
+    assert "concrete_args" in explanation.remedy
+
+
+def test_a_non_module_callable_is_named_in_the_explanation(tmp_path: Path) -> None:
+    error = failed_trace("callable-object", tmp_path)
+    explanation = explain_error(error.__cause__, error.problem.location.text)
+    assert explanation is not None and "`Scale` is plain Python" in explanation.what
+    assert "control flow on a traced value" in explanation.what and "make `Scale` an nn.Module" in explanation.remedy
+
+
+def test_math_functions_are_no_failure_torch_fx_records_them() -> None:
+    table = node_table(MathOnSizes(), [(1, 4)])
+    assert [n.target for n in table.eval if n.op == "call_function"][-2:] == ["math.sqrt", "operator.mul"]

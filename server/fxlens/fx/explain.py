@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from fxlens.fx.trace_frames import asked_proxies, frames_of, from_sizes, plain_object
 
@@ -93,6 +94,12 @@ SIZE_ARITHMETIC = Explanation(
     " and an `if` on the result cannot be decided",
     f"decide from constructor arguments instead of the input's sizes, or {LEAF_REMEDY}",
 )
+ARGUMENT_BRANCH = Explanation(
+    "control flow on a non-tensor argument of forward",
+    "while tracing every argument of the model's forward is a placeholder, also a flag or a mode string,"
+    " so a branch on it cannot be decided",
+    'give its value in concrete_args (concrete_args={"flag": False}): the graph then has that branch',
+)
 NOT_A_SUBMODULE = Explanation(
     "a call into a module that is not a submodule",
     "an nn.Module created in forward or held in a plain list, dict or object is not registered in the model,"
@@ -135,7 +142,10 @@ def explain_error(error: BaseException, line: str = "") -> Explanation | None:
     """``explain_trace_failure`` for a failed trace's ``error``, refined by its frames: a branch on values
     computed from tensor sizes, or a failure inside an object that is not an ``nn.Module``."""
     found = explain_trace_failure(str(error), line)
-    if found is CONTROL_FLOW and any(from_sizes(p) for p in asked_proxies(error)):
+    asked = asked_proxies(error) if found is CONTROL_FLOW else []
+    if asked and all(_defaulted_argument(p) for p in asked):
+        found = ARGUMENT_BRANCH
+    elif any(from_sizes(p) for p in asked):
         found = SIZE_ARITHMETIC
     objects = [o for o in map(plain_object, frames_of(error)) if o is not None]
     if found is None or not objects:
@@ -148,6 +158,12 @@ def explain_error(error: BaseException, line: str = "") -> Explanation | None:
         f" ({found.what}); only an nn.Module can be a leaf",
         remedy=f"make `{name}` an nn.Module (then it can be a leaf), or {LEAF_REMEDY}",
     )
+
+
+def _defaulted_argument(proxy: Any) -> bool:
+    """True for a root ``forward`` argument whose default is a literal, not a tensor (``flag=False``)."""
+    node = proxy.node
+    return node.op == "placeholder" and bool(node.args) and isinstance(node.args[0], (bool, int, float, str))
 
 
 def _has_starred(statement: str) -> bool:

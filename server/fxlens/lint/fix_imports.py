@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from tree_sitter import Node
+
 from fxlens.nodes import Problem
 from fxlens.state import ModelState
 from fxlens.workspace.modules import path_of
@@ -19,6 +21,8 @@ from fxlens.workspace.spec import ModelSpec, Unresolved
 from fxlens.workspace.symbols import absolute_module
 
 _IMPORT_TYPES = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
+_BLOCK_TYPES = frozenset({"try_statement", "if_statement"})
+_CLAUSE_TYPES = frozenset({"block", "except_clause", "else_clause", "elif_clause", "finally_clause"})
 
 
 def fix_in_reach(state: ModelState, spec: ModelSpec | Unresolved, doc: ParsedDocument) -> ModelState:
@@ -39,15 +43,21 @@ def fix_in_reach(state: ModelState, spec: ModelSpec | Unresolved, doc: ParsedDoc
 
 
 def end_of_imports(doc: ParsedDocument) -> int:
-    """The 0-based line after the file's last top-level import (after a module docstring when none)."""
+    """The 0-based line after the file's last top-level import, or ``try`` / ``if`` block of imports
+    (after a module docstring when there is none)."""
     children = doc.tree.root_node.named_children
     line = 0
     if children and children[0].type == "expression_statement" and children[0].named_children[0].type == "string":
         line = children[0].end_point[0] + 1
     for child in children:
-        if child.type in _IMPORT_TYPES:
+        if child.type in _IMPORT_TYPES or (child.type in _BLOCK_TYPES and _holds_import(child)):
             line = child.end_point[0] + 1
     return line
+
+
+def _holds_import(node: Node) -> bool:
+    """True for a top-level ``try`` / ``if`` block that imports (``try: import timm``)."""
+    return any(c.type in _IMPORT_TYPES or (c.type in _CLAUSE_TYPES and _holds_import(c)) for c in node.named_children)
 
 
 def _import_needed(doc: ParsedDocument, module: str, name: str, own_module: str | None) -> str | None:
