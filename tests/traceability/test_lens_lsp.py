@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 import pytest_lsp
-from conftest_lsp import SERVER, initialize_params, position_of
+from conftest_lsp import SERVER, codes, initialize_params, position_of
 from isolation import Documents
 from lsprotocol import types
 from recording_client import RecordingClient
@@ -120,7 +120,8 @@ async def test_an_untraceable_model_resolves_to_the_line_the_construct_and_the_f
     client: RecordingClient, documents: Documents
 ) -> None:
     source = model_source("control-flow")
-    uri = await opened(client, documents, "gated.py", source)
+    uri = documents.open(documents.write("gated.py", source))
+    await diagnostics_of(client, uri, lambda d: codes(d) == ["FXL011"], what="the call's FXL011", version=1)
     command = await resolved(client, uri, "Net")
     assert command == types.Command(
         title=f"fx: not traceable — line {GATE_LINE}: control flow on a traced value · make `Gate` a leaf",
@@ -135,6 +136,8 @@ async def test_an_untraceable_model_resolves_to_the_line_the_construct_and_the_f
     (edit,) = change.edits
     after_model = position_of(source, "Net()", len("Net()"))
     assert edit == types.TextEdit(types.Range(after_model, after_model), ', tracer_kwargs={"leaf_modules": [Gate]}')
+    documents.change(uri, 2, (edit.range, edit.new_text))
+    assert await diagnostics_of(client, uri, lambda d: not d, what="no findings: the call traces", version=2) == ()
 
 
 async def test_without_a_fix_the_command_shows_the_failing_line(client: RecordingClient, documents: Documents) -> None:
