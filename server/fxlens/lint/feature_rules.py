@@ -26,14 +26,19 @@ def feature_listing(features: tuple[FeatureEntry, ...]) -> str:
     return ", ".join(f"{i} `{f.module}` ({f.channels} ch, /{f.reduction})" for i, f in enumerate(features))
 
 
-def indexed_features(site: CallSite, state: ModelState) -> tuple[IntArgument, NodeTable] | None:
-    """The site's written ``out_indices`` / ``indices`` and the table with the model's ``feature_info``,
-    when both are known."""
-    parameter = INDEX_PARAMETERS.get(site.function)
-    given = site.int_argument(parameter) if parameter is not None else None
+def indexed_features(site: CallSite, state: ModelState, function: str) -> tuple[IntArgument, NodeTable] | None:
+    """For a site of ``function``: its written ``out_indices`` / ``indices`` and the table with the model's
+    ``feature_info``, when both are known."""
+    given = site.int_argument(INDEX_PARAMETERS[function]) if site.function == function else None
     if given is None or not isinstance(state, NodeTable) or not state.features:
         return None
     return given, state
+
+
+def last_count(given: IntArgument) -> int | None:
+    """``k`` of an argument written as one int (take the last ``k``; its range is ``given.range``); None for
+    a list or what is not an integer literal."""
+    return given.items[0].value if not given.is_list and given.items else None
 
 
 def listed_positions(given: IntArgument, count: int) -> Iterator[tuple[IntItem, int | None]]:
@@ -59,26 +64,26 @@ def _model_name(table: NodeTable) -> str:
 def feature_index_out_of_range(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """``out_indices`` index ``feature_info`` like a list: ``-n`` … ``n - 1`` for ``n`` features; an int
     ``k`` takes the last ``k``, 1 to ``n``."""
-    found = indexed_features(site, state) if site.function == "create_model" else None
+    found = indexed_features(site, state, "create_model")
     if found is None:
         return
     given, table = found
     count = len(table.features)
     listing = f"features: {feature_listing(table.features)}"
-    last = given.items[0].value if not given.is_list else None
+    last = last_count(given)
     if last is not None and last > count:
         yield finding(
             "FXL024",
-            f"out_indices={last} asks for the last {last} features, but {_model_name(table)} has {count} "
-            f"(an int takes the last 1 to {count}), so create_model raises IndexError; {listing}",
-            given.items[0].range,
+            f"out_indices={last} asks for the last {last} features, but {_model_name(table)} has "
+            f"{count} (an int takes the last 1 to {count}), so create_model raises IndexError; {listing}",
+            given.range,
         )
     elif last is not None and last < 1:
         yield finding(
             "FXL024",
-            f"out_indices={last} takes the last {last} features: none, so the model returns an empty list "
-            f"(an int takes the last 1 to {count}); {listing}",
-            given.items[0].range,
+            f"out_indices={last} takes the last {last} features: none, so the model returns an empty "
+            f"list (an int takes the last 1 to {count}); {listing}",
+            given.range,
         )
     for item, position in listed_positions(given, count):
         if position is None:
@@ -108,7 +113,7 @@ def _duplicates(given: IntArgument, count: int) -> Iterator[tuple[IntItem, IntIt
 )
 def duplicate_feature_index(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """``(1, 1)`` or ``(4, -1)`` on five features: one output, while ``feature_info`` lists two."""
-    found = indexed_features(site, state) if site.function == "create_model" else None
+    found = indexed_features(site, state, "create_model")
     if found is None:
         return
     given, table = found
@@ -133,24 +138,22 @@ def duplicate_feature_index(site: CallSite, state: ModelState) -> Iterator[Findi
 def intermediate_index_out_of_range(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """timm's ``feature_take_indices``: an int ``k`` takes the last ``k`` of the ``n`` intermediates (one per
     ``feature_info`` entry) and must be 1 to ``n``; a list entry indexes them like a list."""
-    found = indexed_features(site, state) if site.function == "forward_intermediates" else None
+    found = indexed_features(site, state, "forward_intermediates")
     if found is None:
         return
     given, table = found
     count = len(table.features)
     listing = f"intermediates: {feature_listing(table.features)}"
     has = f"{_model_name(table)} has {count} intermediates"
-    if not given.is_list:
-        (item,) = given.items
-        if item.value is not None and not 1 <= item.value <= count:
-            yield finding(
-                "FXL028",
-                f"indices={item.value} asks for the last {item.value} intermediates, but {has} (an int takes the "
-                f"last 1 to {count}), so forward_intermediates raises AssertionError; {listing}",
-                item.range,
-            )
-        return
-    if not given.items:
+    last = last_count(given)
+    if last is not None and not 1 <= last <= count:
+        yield finding(
+            "FXL028",
+            f"indices={last} asks for the last {last} intermediates, but {has} (an int takes the "
+            f"last 1 to {count}), so forward_intermediates raises AssertionError; {listing}",
+            given.range,
+        )
+    if given.is_list and not given.items:
         yield finding(
             "FXL028",
             f"indices=[] takes no intermediate: forward_intermediates raises ValueError (max() of an empty "
@@ -178,7 +181,7 @@ def intermediate_index_out_of_range(site: CallSite, state: ModelState) -> Iterat
 )
 def intermediates_not_as_written(site: CallSite, state: ModelState) -> Iterator[Finding]:
     """``[1, 1]`` or ``[4, -1]`` give one output; ``[3, 1]`` gives block 1's output first."""
-    found = indexed_features(site, state) if site.function == "forward_intermediates" else None
+    found = indexed_features(site, state, "forward_intermediates")
     if found is None:
         return
     given, table = found
