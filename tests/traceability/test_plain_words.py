@@ -89,3 +89,15 @@ def test_a_non_module_callable_is_named_in_the_explanation(tmp_path: Path) -> No
 def test_math_functions_are_no_failure_torch_fx_records_them() -> None:
     table = node_table(MathOnSizes(), [(1, 4)])
     assert [n.target for n in table.eval if n.op == "call_function"][-2:] == ["math.sqrt", "operator.mul"]
+
+
+class Rounding(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * round(x.mean())
+
+
+def test_round_of_a_traced_value_is_a_c_function_call() -> None:
+    error = trace_error(Rounding())
+    assert "Proxy doesn't define __round__" in str(error)
+    explanation = explain_error(error, "return x * round(x.mean())")
+    assert explanation is not None and explanation.construct == "a traced value passed to a C function"
