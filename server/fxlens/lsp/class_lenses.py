@@ -176,7 +176,8 @@ def command(uri: str, cls: ModuleClass | None, summary: Summary | None, to_posit
 
 
 def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, problem: Problem) -> list[TextEdit]:
-    """The verified leaf fix written into every call of the document whose model is the class itself."""
+    """The verified leaf fix written into every call of the document whose model is the class itself and
+    that does not have it yet."""
     spec = cls.build
     if not isinstance(spec, ModelSpec) or not problem.leaf_fix:
         return []
@@ -186,6 +187,8 @@ def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, probl
         same = isinstance(called, ModelSpec) and (called.module, called.callable) == (spec.module, spec.callable)
         if not same or called.attributes or called.children is not None:
             continue
+        if set(problem.leaf_fix) <= set(called.tracer.leaf_modules):
+            continue  # the call has the fix already
         reached = fix_in_reach(problem, called, doc)  # with the imports the fix's names need in this document
         offer = leaf_fix_offer(site, reached) if isinstance(reached, Problem) else None
         if offer is not None and offer.fix is not None:
