@@ -98,11 +98,13 @@ def test_the_messages_say_what_the_model_has() -> None:
     assert "names the same intermediate as 4 (`layer4`)" in found[4][0].message
 
 
-def test_a_call_with_indices_is_a_timm_site_on_its_receiver_and_one_without_is_none() -> None:
+def test_a_call_with_integer_indices_is_a_timm_site_on_its_receiver_and_one_without_is_none() -> None:
     source = (
         "import timm\nmodel = timm.create_model('resnet18', pretrained=False)\n"
         "a = model.eval().forward_intermediates(x, [1, -1], norm=True)\n"
         "b = model.forward_intermediates(x)\n"
+        "c = model.forward_intermediates(x, indices=chosen)\n"
+        "d = model.forward_intermediates(x, indices=(first, last))\n"
         "class M:\n    def f(self, x):\n        return self.forward_intermediates(x, indices=[9])\n"
     )
     (site,) = parse_document("file:///sites.py", source).call_sites

@@ -224,6 +224,8 @@ def module_call_site(
     ints = tuple(
         _int_argument(syntax, name, given[name][0]) for name in INT_PARAMETERS.get(found.function, ()) if name in given
     )
+    if found.function in INDEX_METHODS:  # ``indices=self.indices``: nothing to check, so no site
+        ints = tuple(a for a in ints if any(i.value is not None for i in a.items) or (a.is_list and not a.items))
     model = found.model
     return CallSite(
         function=found.function,
