@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fxlens.fx import node_table
+from fxlens.fx.modules import feature_entries
 from fxlens.nodes import NodeTable
 from fxlens.workspace.parse import parse_document
 from helpers import codes, findings_by_line
@@ -46,6 +47,20 @@ def test_the_intermediates_are_the_tables_features_in_order(built: Built) -> Non
     for output, feature in zip(everything, built.table.features, strict=True):
         assert output.shape[1] == feature.channels, (built.name, feature)
         assert built.input.shape[-1] // output.shape[-1] == feature.reduction, (built.name, feature)
+
+
+FAMILIES = ("efficientnet_b0", "swin_tiny_patch4_window7_224", "levit_128", "mobilevit_xxs", "regnetx_002", "vgg11")
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_other_families_give_one_intermediate_per_feature_info_entry(name: str) -> None:
+    """What fxlens counts (``feature_info``, read by ``feature_entries``) is what the method returns,
+    checked on the meta device (shapes only) for families with other block layouts."""
+    with torch.device("meta"):
+        model = timm.create_model(name, pretrained=False).eval()
+    size = model.pretrained_cfg["input_size"]
+    outputs = model.forward_intermediates(torch.empty(1, *size, device="meta"), intermediates_only=True)
+    assert [o.shape[1] for o in outputs] == [f.channels for f in feature_entries(model)]
 
 
 def cases(count: int) -> list[Any]:
