@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from cli.fxlens_process import fxlens
 
 pytest.importorskip("torchvision", reason="the calls use torchvision models")
 
@@ -23,18 +23,6 @@ MISTAKES = textwrap.dedent("""
     c = create_feature_extractor(model, return_nodes=["layer1.0.bn1", "layer1.0.relu"])  # fxlens: ignore[FXL007]
     d = create_feature_extractor(model, return_nodes=["layer9"])  # fxlens: ignore
 """)
-
-
-def fxlens(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-m", "fxlens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cache")
 
 
 @pytest.fixture

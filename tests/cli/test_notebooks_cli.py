@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli.fxlens_process import fxlens
 
 pytest.importorskip("torchvision", reason="the notebooks use torch and torchvision")
 
@@ -23,18 +22,6 @@ class Net(nn.Module):
         return self.relu(self.conv(x))
 """
 OUTPUTS = [{"output_type": "stream", "name": "stdout", "text": ["a run's output\n"]}]
-
-
-def fxlens(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-m", "fxlens", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cache")
 
 
 def code(source: str | list[str], **fields: object) -> dict:
