@@ -37,6 +37,7 @@ class Summary:
     line: int = 0  # not traceable: the 1-based failing line (in ``file``)
     file: str = ""
     leaves: tuple[str, ...] = ()  # the class names of the verified leaf fix
+    changes: tuple[str, ...] = ()  # the verified fix in words: "make `Gate` a leaf", "wrap `helper`"
 
     @property
     def title(self) -> str:
@@ -83,10 +84,11 @@ def _failed(cls: ModuleClass, problem: Problem) -> Summary:
         own = isinstance(cls.build, ModelSpec) and os.path.realpath(location.file) == os.path.realpath(cls.build.file)
         where = f"line {location.line}" if own else f"{os.path.basename(location.file)} line {location.line}"
     leaves = tuple(reference.partition(":")[2] for reference in problem.leaf_fix)
+    changes = fix_changes(problem)
     if problem.kind == "trace":
         text = f"not traceable — {where + ': ' if where else ''}{construct_of(problem)}"
-        if leaves:
-            text += f" · make {', '.join(f'`{n}`' for n in leaves)} a leaf"
+        if changes:
+            text += f" · {' and '.join(changes)}"
     else:
         text = f"not traceable — {problem.kind} error{' at ' + where if where else ''}: {_head(problem.message)}"
     return Summary(
@@ -96,7 +98,19 @@ def _failed(cls: ModuleClass, problem: Problem) -> Summary:
         location.line if location is not None else 0,
         location.file if location is not None else "",
         leaves,
+        changes,
     )
+
+
+def fix_changes(problem: Problem) -> tuple[str, ...]:
+    """The verified fix of a failed trace in words, one change each (none: the worker found no fix)."""
+    leaves = [reference.partition(":")[2] for reference in problem.leaf_fix]
+    wrapped = [reference.partition(":")[2] for reference in problem.wrap_fix]
+    changes = [f"make {', '.join(f'`{n}`' for n in leaves)} a leaf"] if leaves else []
+    changes += [f"wrap {', '.join(f'`{n}`' for n in wrapped)}"] if wrapped else []
+    if problem.concrete_fix:
+        changes.append(f"trace with {', '.join(f'`{name}={value}`' for name, value in problem.concrete_fix)}")
+    return tuple(changes)
 
 
 def construct_of(problem: Problem) -> str:
@@ -124,12 +138,12 @@ def explanation(summary: Summary) -> list[str]:
         lines.append(f"at {problem.location.file}:{problem.location.line}{text}")
     if problem.hint:
         lines.append(f"hint: {problem.hint}")
-    if summary.leaves:
-        names = ", ".join(summary.leaves)
-        lines.append(f'fix: tracer_kwargs={{"leaf_modules": [{names}]}} (verified: the model then traces)')
-        inside = [p for p in problem.leaf_paths if p]
-        if inside:
-            lines.append(f"cost: the nodes inside {', '.join(inside)} stop being selectable")
+    written = _written_fix(problem)
+    if written:
+        lines.append(f"fix: {written} (verified: the model then traces)")
+    inside = [p for p in problem.leaf_paths if p]
+    if summary.leaves and inside:
+        lines.append(f"cost: the nodes inside {', '.join(inside)} stop being selectable")
     return lines
 
 
@@ -149,3 +163,18 @@ def traceability_findings(doc: ParsedDocument, states: Sequence[tuple[ModuleClas
     if findings and "fxlens:" in doc.text:
         findings = unsuppressed(findings, suppressions(comments_of(doc.tree.root_node)))
     return findings
+
+
+def _written_fix(problem: Problem) -> str:
+    """The fix as the call writes it: ``tracer_kwargs={"leaf_modules": [Gate]}, concrete_args={"flag": True}``."""
+    entries = [
+        f'"{key}": [{", ".join(reference.partition(":")[2] for reference in references)}]'
+        for key, references in (("leaf_modules", problem.leaf_fix), ("autowrap_functions", problem.wrap_fix))
+        if references
+    ]
+    written = [f"tracer_kwargs={{{', '.join(entries)}}}"] if entries else []
+    if problem.concrete_fix:
+        written.append(
+            "concrete_args={" + ", ".join(f'"{name}": {value}' for name, value in problem.concrete_fix) + "}"
+        )
+    return ", ".join(written)

@@ -67,6 +67,35 @@ MODELS = textwrap.dedent("""\
 GATE_LINE = 12  # `if x.sum() > 0:`
 
 
+OTHER_FIXES = textwrap.dedent("""\
+    from torch import nn
+
+
+    def scale(x):
+        return x * len(x)
+
+
+    class Wrapped(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return scale(self.fc(x))
+
+
+    class Flagged(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x, flip=False):
+            if flip:
+                x = -x
+            return self.fc(x)
+""")
+
+
 def fxlens(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     return subprocess.run(
@@ -176,3 +205,30 @@ def test_an_ignore_comment_silences_the_class_finding(project: Path, cache: Path
     result = fxlens("check", "--traceability", "models.py", cwd=project, cache=cache)
     assert result.stdout.splitlines()[-1] == "All checks passed!"
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "summary", "fix"),
+    [
+        (
+            "Wrapped",
+            "Wrapped: not traceable — line 5: len() of a traced value · wrap `scale`",
+            '  fix: tracer_kwargs={"autowrap_functions": [scale]} (verified: the model then traces)',
+        ),
+        (
+            "Flagged",
+            "Flagged: not traceable — line 23: control flow on a non-tensor argument of forward"
+            " · trace with `flip=False`",
+            '  fix: concrete_args={"flip": False} (verified: the model then traces)',
+        ),
+    ],
+)
+def test_the_wrap_and_concrete_args_fixes_are_said_as_the_call_writes_them(
+    project: Path, cache: Path, name: str, summary: str, fix: str
+) -> None:
+    (project / "fixes.py").write_text(OTHER_FIXES)
+    result = fxlens("trace", f"fixes.py:{name}", cwd=project, cache=cache)
+    lines = result.stdout.splitlines()
+    assert lines[0] == summary
+    assert fix in lines
+    assert result.returncode == 1

@@ -199,3 +199,39 @@ async def test_a_cached_failure_follows_its_line_when_only_lines_above_it_move(
     await diagnostics_of(client, uri, lambda d: True, what="the lint of the edit", version=2)
     assert (await resolved(client, uri, "Gate")).title.startswith(f"fx: not traceable — line {GATE_LINE + 2}:")
     assert await traces_run(client) == before  # no statement changed: the cached failure, moved
+
+
+async def test_a_concrete_args_fix_is_applied_by_the_lens_and_the_call_then_traces(
+    client: RecordingClient, documents: Documents
+) -> None:
+    source = textwrap.dedent("""\
+        from torch import nn
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+
+        class Flagged(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x, flip=False):
+                if flip:
+                    x = -x
+                return self.fc(x)
+
+
+        extractor = create_feature_extractor(Flagged(), return_nodes=["fc"])
+    """)
+    uri = documents.open(documents.write("flagged.py", source))
+    await diagnostics_of(client, uri, lambda d: codes(d) == ["FXL011"], what="the call's FXL011", version=1)
+    command = await resolved(client, uri, "Flagged")
+    assert command.title == (
+        "fx: not traceable — line 11: control flow on a non-tensor argument of forward · trace with `flip=False`"
+    )
+    await client.workspace_execute_command_async(types.ExecuteCommandParams(command.command, command.arguments))
+    (applied,) = client.applied_edits
+    client.applied_edits.clear()
+    ((edit,),) = [change.edits for change in applied.edit.document_changes]
+    assert "concrete_args=" in edit.new_text
+    documents.change(uri, 2, (edit.range, edit.new_text))
+    assert await diagnostics_of(client, uri, lambda d: not d, what="no findings: the call traces", version=2) == ()

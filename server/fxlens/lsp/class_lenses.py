@@ -2,17 +2,20 @@
 
 ``codeLens`` lists the classes (static, nothing traced); ``codeLens/resolve`` traces one class through
 the session's trace path and fills the command: traceable opens the node table, not traceable applies
-the verified leaf fix to the calls of the class in the document (``fxlens.applyTraceFix``) or shows
-where it breaks. A class's state is cached by its spec and the text it depends on: its own statement,
-the module-level code of its file, the classes of the file it names, and the workspace files it
-imports, so an edit of one class re-traces only that class (and those naming it).
+the verified fix (leaf modules, wrapped functions, concrete arguments) to the calls of the class in the
+document (``fxlens.applyTraceFix``) or shows where it breaks. A class's state is cached by its spec
+and the text it depends on: its own statement, the module-level code of its file, the classes of the
+file it names, and the workspace files it imports, so an edit of one class re-traces only that class
+(and those naming it).
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +43,7 @@ CLASS_LENS = "class"  # the ``kind`` in a class lens's data
 SHOW_NODES = "fxlens.showNodes"  # the client's command (a position on the class line shows its table)
 APPLY_TRACE_FIX = "fxlens.applyTraceFix"  # the server's command; arguments: the document URI, the class name
 SpecTracer = Callable[[ModelSpec, tuple[str, ...]], Awaitable[ModelState]]
+CAPACITY = 1024  # class states kept (the least recently used dropped): every edit of a class makes a new one
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class ClassStates:
 
     def __init__(self, trace: SpecTracer) -> None:
         self.trace = trace
-        self._known: dict[str, _Known] = {}
+        self._known: OrderedDict[str, _Known] = OrderedDict()
         self._running: dict[str, asyncio.Future[ModelState]] = {}
 
     def clear(self) -> None:
@@ -69,6 +73,7 @@ class ClassStates:
         key, starts = content_key(cls, spec, doc, workspace, dependencies)
         known = self._known.get(key)
         if known is not None:
+            self._known.move_to_end(key)
             return _moved(known.state, spec.file, known.starts, starts)
         running = self._running.get(key)
         if running is None:
@@ -77,6 +82,8 @@ class ClassStates:
         state = await asyncio.shield(running)
         if isinstance(state, NodeTable) or (isinstance(state, Problem) and state.kind in DURABLE_PROBLEMS):
             self._known[key] = _Known(state, starts)  # a timeout or a lost worker is asked again next time
+            while len(self._known) > CAPACITY:
+                self._known.popitem(last=False)
         return state
 
 
@@ -179,7 +186,7 @@ def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, probl
     """The verified leaf fix written into every call of the document whose model is the class itself and
     that does not have it yet."""
     spec = cls.build
-    if not isinstance(spec, ModelSpec) or not problem.leaf_fix:
+    if not isinstance(spec, ModelSpec) or not problem.has_fix:
         return []
     edits: list[TextEdit] = []
     for site in doc.call_sites:
@@ -187,8 +194,8 @@ def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, probl
         same = isinstance(called, ModelSpec) and (called.module, called.callable) == (spec.module, spec.callable)
         if not same or called.attributes or called.children is not None:
             continue
-        if set(problem.leaf_fix) <= set(called.tracer.leaf_modules):
-            continue  # the call has the fix already
+        if _has_fix(called, problem):
+            continue
         reached = fix_in_reach(problem, called, doc)  # with the imports the fix's names need in this document
         offer = leaf_fix_offer(site, reached) if isinstance(reached, Problem) else None
         if offer is not None and offer.fix is not None:
@@ -222,6 +229,20 @@ def fix_or_place(
         return types.Location(uri, types.Range(line, line))
     line = types.Position(where.line - 1, 0)
     return types.Location(Path(where.file).as_uri(), types.Range(line, line))
+
+
+def _has_fix(called: ModelSpec, problem: Problem) -> bool:
+    """Whether the call's settings hold the verified fix already (every leaf, wrapped function and argument)."""
+    try:
+        concrete = ast.literal_eval(called.concrete_args) if called.concrete_args else {}
+    except (ValueError, SyntaxError):
+        concrete = {}
+    given = set(concrete) if isinstance(concrete, dict) else set()
+    return (
+        set(problem.leaf_fix) <= set(called.tracer.leaf_modules)
+        and set(problem.wrap_fix) <= set(called.tracer.autowrap_functions)
+        and {name for name, _ in problem.concrete_fix} <= given
+    )
 
 
 def class_table_view(table: NodeTable, cls: ModuleClass, to_range: Callable) -> dict[str, Any]:
