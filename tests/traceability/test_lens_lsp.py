@@ -138,6 +138,8 @@ async def test_an_untraceable_model_resolves_to_the_line_the_construct_and_the_f
     assert edit == types.TextEdit(types.Range(after_model, after_model), ', tracer_kwargs={"leaf_modules": [Gate]}')
     documents.change(uri, 2, (edit.range, edit.new_text))
     assert await diagnostics_of(client, uri, lambda d: not d, what="no findings: the call traces", version=2) == ()
+    command = await resolved(client, uri, "Net")
+    assert command.title.endswith("· make `Gate` a leaf (its calls here have the fix)")
     shown_before = len(client.shown_documents)
     await client.workspace_execute_command_async(types.ExecuteCommandParams(command.command, command.arguments))
     assert client.applied_edits == []  # the call has the fix: the class alone still fails there, so it is shown

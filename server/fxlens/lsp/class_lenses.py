@@ -33,7 +33,7 @@ from fxlens.pipeline import resolve_call
 from fxlens.state import ModelState
 from fxlens.traceability import Summary, dependencies_of, summarize
 from fxlens.worker.cache import DURABLE_PROBLEMS
-from fxlens.workspace.callsite import Position, Range
+from fxlens.workspace.callsite import CallSite, Position, Range
 from fxlens.workspace.module_classes import ModuleClass, class_at_line, module_classes
 from fxlens.workspace.modules import Workspace, path_of
 from fxlens.workspace.parse import ParsedDocument
@@ -168,8 +168,16 @@ def display_name(cls: ModuleClass) -> str:
     return cls.build.display_name if isinstance(cls.build, ModelSpec) else cls.name
 
 
-def command(uri: str, cls: ModuleClass | None, summary: Summary | None, to_position: Callable) -> types.Command:
-    """What clicking the lens does: open the node table, apply or show the fix, or nothing."""
+def command(
+    uri: str,
+    doc: ParsedDocument,
+    workspace: Workspace,
+    cls: ModuleClass | None,
+    summary: Summary | None,
+    to_position: Callable,
+) -> types.Command:
+    """The lens's title and what clicking it does: open the node table, apply the fix (or, when the class's
+    calls in the document have it, show where the class alone breaks), or nothing."""
     if cls is None or summary is None:
         return types.Command(title="fx: the class is no longer in the document", command="")
     if summary.verdict == "traceable":
@@ -178,28 +186,49 @@ def command(uri: str, cls: ModuleClass | None, summary: Summary | None, to_posit
             title=summary.title, command=SHOW_NODES, arguments=[uri, {"line": at.line, "character": at.character}]
         )
     if summary.verdict == "not traceable":
-        return types.Command(title=summary.title, command=APPLY_TRACE_FIX, arguments=[uri, cls.name])
+        applied = fixed_in_calls(doc, workspace, cls, summary.state)
+        title = f"{summary.title} (its calls here have the fix)" if applied else summary.title
+        return types.Command(title=title, command=APPLY_TRACE_FIX, arguments=[uri, cls.name])
     return types.Command(title=summary.title, command="")
 
 
-def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, problem: Problem) -> list[TextEdit]:
-    """The verified leaf fix written into every call of the document whose model is the class itself and
-    that does not have it yet."""
+def _class_calls(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass) -> list[tuple[CallSite, ModelSpec]]:
+    """Each call of the document whose model is the class itself (not a part of it), with its spec."""
     spec = cls.build
-    if not isinstance(spec, ModelSpec) or not problem.has_fix:
+    found = []
+    for site in doc.call_sites if isinstance(spec, ModelSpec) else ():
+        called = resolve_call(doc, site, workspace).spec
+        if (
+            isinstance(called, ModelSpec)
+            and (called.module, called.callable) == (spec.module, spec.callable)
+            and not called.attributes
+            and called.children is None
+        ):
+            found.append((site, called))
+    return found
+
+
+def fixed_in_calls(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, problem: ModelState) -> bool:
+    """Whether the class has calls in the document and each one has the verified fix already."""
+    if not isinstance(problem, Problem) or not problem.has_fix:
+        return False
+    calls = _class_calls(doc, workspace, cls)
+    return bool(calls) and all(_has_fix(called, problem) for _, called in calls)
+
+
+def fix_edits(doc: ParsedDocument, workspace: Workspace, cls: ModuleClass, problem: Problem) -> list[TextEdit]:
+    """The verified fix written into every call of the document whose model is the class itself and that
+    does not have it yet (an import the fix needs, once)."""
+    if not problem.has_fix:
         return []
     edits: list[TextEdit] = []
-    for site in doc.call_sites:
-        called = resolve_call(doc, site, workspace).spec
-        same = isinstance(called, ModelSpec) and (called.module, called.callable) == (spec.module, spec.callable)
-        if not same or called.attributes or called.children is not None:
-            continue
+    for site, called in _class_calls(doc, workspace, cls):
         if _has_fix(called, problem):
             continue
         reached = fix_in_reach(problem, called, doc)  # with the imports the fix's names need in this document
         offer = leaf_fix_offer(site, reached) if isinstance(reached, Problem) else None
         if offer is not None and offer.fix is not None:
-            edits += offer.fix.edits
+            edits += [edit for edit in offer.fix.edits if edit not in edits]
     return edits
 
 

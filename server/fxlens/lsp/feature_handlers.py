@@ -190,7 +190,8 @@ async def resolve_code_lens(ls: FxlensServer, lens: types.CodeLens) -> types.Cod
         if cls is not None
         else None
     )
-    lens.command = class_lenses.command(uri, cls, summary, ls.positions(doc, uri).to_client)
+    to_position = ls.positions(doc, uri).to_client
+    lens.command = class_lenses.command(uri, doc, session.workspace, cls, summary, to_position)
     return lens
 
 
