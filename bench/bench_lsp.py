@@ -134,11 +134,13 @@ async def completion_during_cold_trace(client: Client, uri: str, period: float =
     waiting: list[float] = []
     named: list[float] = []
     other: list[str] = []
+    when: list[tuple[float, float]] = []  # (ms, s after didOpen) of every answer
     first_names = None
     while first_names is None or time.perf_counter() < first_names + 2.0:
         tick = time.perf_counter()
         found = await client.text_document_completion_async(at)
         elapsed = (time.perf_counter() - tick) * 1000
+        when.append((elapsed, tick - opened))
         if isinstance(found, types.CompletionList) and found.is_incomplete and not found.items:
             waiting.append(elapsed)
         elif isinstance(found, types.CompletionList) and any(i.label == "layer1.0.relu" for i in found.items):
@@ -154,6 +156,8 @@ async def completion_during_cold_trace(client: Client, uri: str, period: float =
     print(f"cold trace: completion once traced (names):                {summary(named)}")
     every = waiting + named
     print(f"cold trace: every answer: {summary(every)}, max {max(every):.2f} ms")
+    slowest = ", ".join(f"{ms:.1f} ms at +{at:.2f} s" for ms, at in sorted(when, reverse=True)[:4])
+    print(f"cold trace: slowest answers (s after didOpen; names from +{first_names - opened:.2f} s): {slowest}")
     if other:
         print(f"cold trace: {len(other)} other answers, e.g. {other[0]}")
 

@@ -91,7 +91,7 @@ def interpreter(home: Path, launches: Path) -> Path:
     return python
 
 
-def one_run(extensions: Path, bundled: bool, keep: Path) -> dict:
+def one_run(extensions: Path, bundled: bool, keep: Path, trace: bool = False) -> dict:
     """One cold open in a fresh code-server; the driver's marks (epoch ms) and the launches."""
     home = Path(tempfile.mkdtemp(prefix="run-", dir=keep))
     workspace = home / "workspace"
@@ -105,6 +105,7 @@ def one_run(extensions: Path, bundled: bool, keep: Path) -> dict:
         "telemetry.telemetryLevel": "off",
         "extensions.autoCheckUpdates": False,
         "extensions.autoUpdate": False,
+        "fxlens.trace.server": "messages" if trace else "off",
     }
     user = home / "user-data"
     (user / "User").mkdir(parents=True)
@@ -194,6 +195,7 @@ def main() -> None:
     parser.add_argument(
         "--bundled", action="store_true", help="run the server bundled in the .vsix, not this checkout's"
     )
+    parser.add_argument("--trace", action="store_true", help="log every LSP message in the fxlens log (it costs time)")
     args = parser.parse_args()
     if absent := missing():
         sys.exit(f"missing {', '.join(absent)}: run tests/editors/install_code_server.sh")
@@ -213,7 +215,7 @@ def main() -> None:
     times = []
     for run in range(args.runs):
         load = os.getloadavg()[0]
-        result = {**one_run(extensions, args.bundled, keep), "load": load}
+        result = {**one_run(extensions, args.bundled, keep, args.trace), "load": load}
         if "error" in result:
             print(f"run {run + 1}: failed ({result['home']}): {result['error'].splitlines()[0]}")
             continue

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Literal
 
+import pytest
+from fxlens.jsondata import from_json, to_json
 from fxlens.nodes import (
     InputInfo,
     NodeInfo,
@@ -113,3 +117,35 @@ def test_model_specs_round_trip_and_their_key_ignores_where_the_input_was_writte
     )
     assert moved.key() == spec.key()
     assert ModelSpec.from_json({**spec.to_json(), "kwargs": [["width", "64"]]}).key() != spec.key()
+
+
+@dataclass(frozen=True)
+class _Tree:
+    label: Literal["leaf", "branch"]
+    weight: float
+    children: tuple[_Tree, ...] = ()
+    note: int | str | None = None
+
+
+def test_a_dataclass_holding_itself_decodes_and_ints_become_floats() -> None:
+    tree = _Tree("branch", 1.0, (_Tree("leaf", 2.5, note="x"), _Tree("leaf", 3.0, note=7)))
+    data = json.loads(json.dumps(to_json(tree)))
+    data["children"][1]["weight"] = 3  # JSON writers may drop ".0"
+    decoded = from_json(_Tree, data)
+    assert decoded == tree
+    assert isinstance(decoded.children[1].weight, float)
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"label": "root", "weight": 1.0}, ValueError),  # not one of the Literal's values
+        ({"label": "leaf", "weight": "heavy"}, TypeError),  # a string where a float goes
+        ({"label": "leaf", "weight": True}, TypeError),  # a bool is not a number here
+        ({"label": "leaf", "weight": 1.0, "note": 1.5}, ValueError),  # matches no member of the union
+        (["leaf", 1.0], TypeError),  # a list where an object goes
+    ],
+)
+def test_data_of_the_wrong_type_is_refused_with_a_type_or_value_error(data: object, error: type) -> None:
+    with pytest.raises(error):
+        from_json(_Tree, data)

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -30,52 +31,94 @@ def to_json(value: Any) -> Any:
 
 def from_json(cls: type[T], data: Any) -> T:
     """Rebuild an instance of ``cls`` (a dataclass or a typing form) from ``to_json`` output."""
-    return _decode(cls, data)
+    return _decoder(cls)(data)
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _decode(tp: Any, data: Any) -> Any:
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function decoding data of type ``tp``, built once per type: the type hints are read when
+    it is built, not for every value (a resnet50 table is thousands of values)."""
     if tp is Any:
-        return _freeze(data)
+        return _freeze
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in typing.get_args(tp):
-            return None
-        errors = []
-        for arg in typing.get_args(tp):
-            if arg is type(None):
-                continue
-            try:
-                return _decode(arg, data)
-            except (TypeError, ValueError, KeyError) as exc:
-                errors.append(exc)
-        raise ValueError(f"{data!r} matches none of {tp}: {errors}")
+        return _union_decoder(tp)
     if origin is typing.Literal:
-        if data not in typing.get_args(tp):
-            raise ValueError(f"{data!r} is not one of {typing.get_args(tp)}")
-        return data
+        allowed = typing.get_args(tp)
+
+        def literal(data: Any) -> Any:
+            if data not in allowed:
+                raise ValueError(f"{data!r} is not one of {allowed}")
+            return data
+
+        return literal
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], v) for v in data)
-        return tuple(_decode(a, v) for a, v in zip(args, data, strict=True))
+            item = _decoder(args[0])
+            return lambda data: tuple(map(item, data))
+        items = [_decoder(a) for a in args]
+        return lambda data: tuple(decode(v) for decode, v in zip(items, data, strict=True))
     if origin is dict:
         key_tp, value_tp = typing.get_args(tp)
-        return {_decode(key_tp, k): _decode(value_tp, v) for k, v in data.items()}
+        key, value = _decoder(key_tp), _decoder(value_tp)
+        return lambda data: {key(k): value(v) for k, v in data.items()}
     if dataclasses.is_dataclass(tp):
+        return _dataclass_decoder(tp)
+    if tp is float:
+        return _float
+    if isinstance(tp, type):
+
+        def typed(data: Any) -> Any:
+            if not isinstance(data, tp):
+                raise TypeError(f"expected {tp.__name__}, got {type(data).__name__}")
+            return data
+
+        return typed
+    return lambda data: data
+
+
+def _union_decoder(tp: Any) -> Callable[[Any], Any]:
+    """The first member of the union that decodes the data (None for an optional one's null)."""
+    args = typing.get_args(tp)
+    optional = type(None) in args
+    members = [_decoder(arg) for arg in args if arg is not type(None)]
+
+    def union(data: Any) -> Any:
+        if data is None and optional:
+            return None
+        errors = []
+        for decode in members:
+            try:
+                return decode(data)
+            except (TypeError, ValueError, KeyError) as exc:
+                errors.append(exc)
+        raise ValueError(f"{data!r} matches none of {tp}: {errors}")
+
+    return union
+
+
+def _dataclass_decoder(tp: type) -> Callable[[Any], Any]:
+    """The dataclass from an object; its fields' decoders are built at the first call, so a
+    dataclass that holds itself (a tree) does not recurse while its decoder is built."""
+    fields: list[tuple[str, Callable[[Any], Any]]] = []
+
+    def dataclass(data: Any) -> Any:
         if not isinstance(data, dict):
             raise TypeError(f"expected an object for {tp.__name__}, got {type(data).__name__}")
-        hints = _hints(tp)
-        kwargs = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
-        return tp(**kwargs)
-    if tp is float and isinstance(data, int) and not isinstance(data, bool):
+        if not fields:
+            hints = typing.get_type_hints(tp)
+            fields.extend((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(tp))
+        return tp(**{name: decode(data[name]) for name, decode in fields if name in data})
+
+    return dataclass
+
+
+def _float(data: Any) -> float:
+    if isinstance(data, int) and not isinstance(data, bool):
         return float(data)
-    if isinstance(tp, type) and not isinstance(data, tp):
-        raise TypeError(f"expected {tp.__name__}, got {type(data).__name__}")
+    if not isinstance(data, float):
+        raise TypeError(f"expected float, got {type(data).__name__}")
     return data
 
 
