@@ -144,9 +144,19 @@ def test_a_class_failing_in_its_own_forward_has_no_leaf_fix(project: Path, cache
 def test_a_class_needing_arguments_names_them_and_the_table_to_write_and_exits_2(project: Path, cache: Path) -> None:
     result = fxlens("trace", "models.py:Wide", cwd=project, cache=cache)
     assert result.stdout == (
-        'Wide: needs arguments `width`: set them under [tool.fxlens.models."models:Wide"] as kwargs = { width = ... }\n'
+        'Wide: needs arguments `width`: set them under [tool.fxlens.models."models:Wide"] as kwargs = { width = ... }'
+        " (or give them with --kwargs)\n"
     )
     assert result.returncode == 2
+
+
+def test_kwargs_and_input_on_the_command_line_build_and_feed_the_class(project: Path, cache: Path) -> None:
+    result = fxlens("trace", "models.py:Wide", "--kwargs", "width=5", "--input", "2,4", cwd=project, cache=cache)
+    assert result.stdout == "Wide: traceable · 2 nodes · output 2×5\n", result.stderr
+    assert result.returncode == 0
+    bad = fxlens("trace", "models.py:Wide", "--kwargs", "width=", cwd=project, cache=cache)
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines()[-1] == "fxlens trace: error: `` (for width) is not a Python literal"
 
 
 def test_the_configured_arguments_build_the_class(project: Path, cache: Path) -> None:

@@ -89,6 +89,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 
     trace = sub.add_parser("trace", help="say whether an nn.Module class traces, and if not, where and the fix")
     trace.add_argument("target", help="path/to/file.py:ClassName")
+    trace.add_argument(
+        "--input", type=_shape, metavar="1,3,224,224", help="example input shape (default: as for nodes)"
+    )
+    trace.add_argument(
+        "--kwargs",
+        metavar="NAME=VALUE,...",
+        help="constructor arguments as Python literals (over [tool.fxlens.models])",
+    )
     _worker_options(trace)
     return parser, {"serve": serve, "check": check, "nodes": nodes, "trace": trace}
 

@@ -11,11 +11,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from fxlens.cli.files import display
 from fxlens.cli.output import Reported
-from fxlens.cli.targets import project_root
+from fxlens.cli.targets import TargetError, parse_kwargs, project_root
 from fxlens.lint import Finding
 from fxlens.nodes import NodeTable
 from fxlens.state import ModelState
@@ -32,7 +33,7 @@ from fxlens.workspace.launch import worker_launch
 from fxlens.workspace.module_classes import NeedsArguments, module_classes
 from fxlens.workspace.modules import Workspace
 from fxlens.workspace.parse import parse_document
-from fxlens.workspace.spec import ModelSpec
+from fxlens.workspace.spec import InputSpec, ModelSpec
 
 
 class TraceUsageError(ValueError):
@@ -56,16 +57,22 @@ def run_trace(args: argparse.Namespace) -> int:
     if not sep or not name or path.suffix != ".py" or not path.is_file():
         raise TraceUsageError(f"`{args.target}` is not a target: write path/to/file.py:ClassName")
     path = path.resolve()
+    try:
+        kwargs = parse_kwargs(args.kwargs) if args.kwargs else ()
+    except TargetError as error:
+        raise TraceUsageError(str(error)) from None
     workspace = Workspace(project_root(path))
     doc = parse_document(str(path), path.read_text(encoding="utf-8"))
-    classes = module_classes(doc, workspace)
+    classes = module_classes(doc, workspace, kwargs)
     cls = next((c for c in classes if c.name == name), None)
     if cls is None:
         known = ", ".join(c.name for c in classes) or "none"
         raise TraceUsageError(f"`{name}` is not an nn.Module class of {display(str(path))} (its classes: {known})")
     if isinstance(cls.build, NeedsArguments):
-        print(f"{cls.name}: {summarize(cls, None).text}")
+        print(f"{cls.name}: {summarize(cls, None).text} (or give them with --kwargs)")
         return 2
+    if args.input:
+        cls = replace(cls, build=replace(cls.build, example_input=InputSpec(shapes=(args.input,), origin="given")))
     launch = worker_launch(workspace.config, args.python, args.timeout)
     supervisor = Supervisor(launch.interpreter, timeout=launch.timeout, log=lambda line: None)
     state = asyncio.run(_traced(supervisor, lambda: class_state(cls, workspace, spec_tracer(supervisor, workspace))))

@@ -55,8 +55,11 @@ class ModuleClass:
     build: ModelSpec | NeedsArguments
 
 
-def module_classes(doc: ParsedDocument, workspace: Workspace) -> list[ModuleClass]:
-    """Every top-level ``nn.Module`` subclass of ``doc`` with a ``forward``, in source order."""
+def module_classes(
+    doc: ParsedDocument, workspace: Workspace, kwargs: tuple[tuple[str, str], ...] = ()
+) -> list[ModuleClass]:
+    """Every top-level ``nn.Module`` subclass of ``doc`` with a ``forward``, in source order; ``kwargs``
+    (``fxlens trace --kwargs``, literal text) are given to every constructor, over the configured ones."""
     reader = Reader(workspace.view(doc))
     place = reader.place(doc)
     found = []
@@ -69,7 +72,7 @@ def module_classes(doc: ParsedDocument, workspace: Workspace) -> list[ModuleClas
                 name=place.text(name),
                 name_range=doc.syntax.range(name),
                 line=doc.syntax.range(node).start.line,
-                build=_build(reader, place, node, place.text(name), workspace),
+                build=_build(reader, place, node, place.text(name), workspace, kwargs),
             )
         )
     return found
@@ -158,12 +161,15 @@ def _required(reader: Reader, place: Place, node: Node, depth: int = 0) -> list[
     return []
 
 
-def _build(reader: Reader, place: Place, node: Node, name: str, workspace: Workspace) -> ModelSpec | NeedsArguments:
+def _build(
+    reader: Reader, place: Place, node: Node, name: str, workspace: Workspace, kwargs: tuple[tuple[str, str], ...]
+) -> ModelSpec | NeedsArguments:
     """The spec of the class built alone, or the constructor parameters configuration must give."""
     config = workspace.config
     found = Construction("workspace", place.module, name, name, file=place.file)
     override = override_for(config, found)
     model = apply_override(found, override)
+    model = replace(model, kwargs=tuple({**dict(model.kwargs), **dict(kwargs)}.items()))
     given = set(dict(model.kwargs))
     missing = [p for i, p in enumerate(_required(reader, place, node)) if i >= len(model.args) and p not in given]
     if missing:
