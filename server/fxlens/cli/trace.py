@@ -31,7 +31,7 @@ from fxlens.traceability import (
 from fxlens.worker.supervisor import Supervisor
 from fxlens.workspace.launch import worker_launch
 from fxlens.workspace.module_classes import NeedsArguments, module_classes
-from fxlens.workspace.modules import Workspace
+from fxlens.workspace.modules import Workspace, path_of
 from fxlens.workspace.parse import parse_document
 from fxlens.workspace.spec import InputSpec, ModelSpec
 
@@ -101,6 +101,7 @@ async def traceability_reports(
     reported: list[Reported] = []
     trace = spec_tracer(supervisor, workspace)
     for path, text in paths:
+        workspace.overlays[path_of(path)] = text  # as checked: with --fix, the fixed text not yet written
         doc = parse_document(path, text)
         states = await document_traceability(doc, workspace, trace)
         reported += [Reported(path, f) for f in selected(traceability_findings(doc, states), path)]
