@@ -4,8 +4,8 @@
 
 Measures, on a resnet50 script: didOpen -> first traced diagnostics (cold: empty cache and a new
 worker; warm: a new server answering from the disk cache), completion and hover round trips with a
-warm cache (p50/p99; inside ``layer1.0.`` and at the start of the string, where every name is
-offered), completion every 20 ms during a cold trace (what it answers, and how fast),
+warm cache and an idle worker (p50/p99; inside ``layer1.0.`` and at the start of the string, where
+every name is offered), completion every 20 ms during a cold trace (what it answers, and how fast),
 jedi-language-server's completion on the same file when given, the server's RSS, and completion
 latency plus traces caused while 200 didChange notifications arrive in 2 s.
 """
@@ -102,6 +102,16 @@ async def until_traced(client: Client) -> float:
             return time.perf_counter() - start
 
 
+async def until_worker_ready(client: Client) -> float:
+    """Seconds until the server's worker has imported torch and is idle (it competes for the CPU before)."""
+    start = time.perf_counter()
+    for _ in range(2400):  # two minutes
+        if (await client.protocol.send_request_async("fxlens/stats", {})).workerState == "ready":
+            return time.perf_counter() - start
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the worker did not become ready in two minutes")
+
+
 async def round_trips(request, count: int) -> list[float]:
     times = []
     for _ in range(count):
@@ -182,6 +192,8 @@ async def main(jedi: str | None) -> None:
     client = await start_server(server, root, env)
     open_script(client, uri)
     print(f"didOpen -> traced diagnostics, warm (new server, disk cache):  {await until_traced(client):.3f} s")
+    idle = await until_worker_ready(client)
+    print(f"(then {idle:.1f} s until its worker imported torch: the figures below are without that load)")
     document = types.TextDocumentIdentifier(uri)
     completion = types.CompletionParams(document, types.Position(NODE_LINE, NODE_COLUMN))
     hover = types.HoverParams(document, types.Position(NODE_LINE, NODE_COLUMN + 30))
