@@ -186,6 +186,7 @@ class NodeTable:
     shape_failures: tuple[ShapeFailure, ...] = ()  # per mode with missing shapes, why
     modules: tuple[ModuleEntry, ...] = ()  # submodules, parameters and buffers, as named_modules() lists them
     features: tuple[FeatureEntry, ...] = ()  # a timm model's feature_info (what out_indices index)
+    returns: tuple[tuple[Mode, OutputDesc], ...] = ()  # per mode whose output was computed, what forward returns
 
     def module(self, path: str) -> ModuleEntry | None:
         """The submodule, parameter or buffer at ``path`` (None: the model has none there)."""
@@ -199,6 +200,10 @@ class NodeTable:
     def shape_failure(self) -> ShapeFailure | None:
         """The first mode's reason for missing shapes, or None when every node has its shape."""
         return self.shape_failures[0] if self.shape_failures else None
+
+    def returned(self, mode: Mode) -> OutputDesc | None:
+        """What the model's ``forward`` returns in ``mode`` (None: not computed)."""
+        return next((desc for m, desc in self.returns if m == mode), None)
 
     def shape_failure_in(self, mode: Mode) -> ShapeFailure | None:
         return next((f for f in self.shape_failures if f.mode == mode), None)

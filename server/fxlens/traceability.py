@@ -66,9 +66,9 @@ def summarize(cls: ModuleClass, state: ModelState, tracing_off: str | None = Non
     if isinstance(state, NodeTable):
         count = len(state.eval)
         parts = ["traceable", f"{count} node{'s' * (count != 1)}"]
-        last = state.eval[-1] if state.eval else None
-        if last is not None and last.output is not None:
-            parts.append(f"output {last.output.describe()}")
+        returned = state.returned("eval")
+        if returned is not None:
+            parts.append(f"output {returned.describe()}")
         return Summary("traceable", " · ".join(parts), state)
     if isinstance(state, Problem):
         return _failed(cls, state)

@@ -131,6 +131,27 @@ def test_outputs_are_tensors_sequences_or_not_tensors() -> None:
     assert table.find("eval", "size").output.is_tensor is False
 
 
+def test_what_forward_returns_is_recorded_per_mode_as_a_real_forward_returns_it() -> None:
+    class Heads(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk, self.a, self.b = nn.Linear(4, 8), nn.Linear(8, 3), nn.Linear(8, 2)
+
+        def forward(self, x):
+            h = self.trunk(x)
+            return self.a(h), {"b": self.b(h), "h": h}
+
+    model = Heads()
+    real = model(torch.zeros(2, 4))
+    table = node_table(model, [(2, 4)])
+    leaves = [tuple(t.shape) for t in (real[0], *real[1].values())]
+    for mode in ("train", "eval"):
+        returned = table.returned(mode)
+        assert (returned.kind, returned.type_name) == ("sequence", "tuple")
+        assert [t.shape for t in returned.tensors] == leaves
+    assert table.eval[-1].name == "b"  # the last node is not what forward returns
+
+
 def test_without_an_example_input_the_default_is_used_and_said() -> None:
     table = node_table(build("resnet18").model)
     assert table.example_input.origin == "default" and table.example_input.shapes == ((1, 3, 224, 224),)

@@ -135,7 +135,7 @@ def test_the_summary_of_a_table_a_failure_and_missing_arguments(tmp_path: Path) 
     found = classes(tmp_path, "nets.py")
     output = OutputDesc("tensor", (TensorMeta((1, 10), "float32"),))
     rows = (NodeInfo("x", "placeholder", "x"), NodeInfo("fc", "call_module", "torch.nn.Linear", output=output))
-    table = NodeTable("pkg.nets.Plain", rows, rows)
+    table = NodeTable("pkg.nets.Plain", rows, rows, returns=(("train", output), ("eval", output)))
     assert summarize(found["Plain"], table).title == "fx: traceable · 2 nodes · output 1×10"
     failure = Problem(
         "trace",

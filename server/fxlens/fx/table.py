@@ -90,6 +90,7 @@ def node_table(
         notes=tuple(dict.fromkeys(notes)),
         shape_paths=tuple((m, shapes[m].path) for m in MODES if shapes[m].path is not None),
         shape_failures=failures,
+        returns=tuple((m, desc) for m in MODES if (desc := _returned(traced[m], shapes[m])) is not None),
     )
 
 
@@ -235,6 +236,14 @@ def _failure_location(error: BaseException, tracer: NodePathTracer, node: fx.Nod
 def _location(tracer: NodePathTracer, node: fx.Node) -> SourceLocation | None:
     file_line = tracer.node_to_source.get(node)
     return SourceLocation(file_line[0], file_line[1], source_line(*file_line)) if file_line else None
+
+
+def _returned(traced: _Traced, shapes: Propagation) -> OutputDesc | None:
+    """What the graph's ``output`` node returns, when every node it returns was computed."""
+    (output,) = (node for node in traced.graph.nodes if node.op == "output")
+    if any(node not in shapes.outputs for node in output.all_input_nodes):
+        return None
+    return _describe_output(fx.node.map_arg(output.args[0], shapes.outputs.__getitem__))
 
 
 def _describe_output(value: Any) -> OutputDesc:

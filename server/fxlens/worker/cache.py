@@ -23,7 +23,7 @@ from fxlens.workspace.spec import ModelSpec
 Result = NodeTable | Problem
 Versions = Mapping[str, str | None]
 
-FORMAT = 4  # bump when the table format changes; older files are then ignored (4: module paths, timm features)
+FORMAT = 5  # bump when the table format changes; older files are then ignored (5: what forward returns)
 DURABLE_PROBLEMS = frozenset({"construction", "trace", "shape", "resolve", "config"})
 
 
