@@ -1,13 +1,14 @@
 """Cold "open a resnet50 script -> node names in the completion list" in real VS Code (by hand;
 results go to BENCHMARKS.md).
 
-    python bench/bench_vscode_cold.py [--runs 5] [--bundled]
+    python bench/bench_vscode_cold.py [--runs 5] [--bundled] [--trace]
 
 Each run starts code-server on a fresh workspace, user-data directory and fxlens cache (so the
 extension activates, starts the server and its worker, and traces resnet50 from nothing), and
 ``bench_vscode_cold.mjs`` opens the script in headless chromium, types a ``return_nodes`` string at
-its end and asks for suggestions until ``layer1.0.relu`` is listed. The floor it is compared with
-is ``python -c "import torch, torchvision"`` on the same machine (target: floor + 0.5 s).
+its end and asks for suggestions until ``layer1.0.relu`` is listed; each run's line says when each
+step of the start happened. The floor it is compared with is ``python -c "import torch, torchvision"``
+on the same machine (target: floor + 0.5 s).
 Needs ``tests/editors/install_code_server.sh`` (code-server, playwright-core, chromium, the .vsix).
 """
 
@@ -80,7 +81,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -
 
 def interpreter(home: Path, launches: Path) -> Path:
     """A wrapper of this Python that puts this checkout's fxlens first and notes (epoch ms) each
-    process it starts: the server, then the worker."""
+    process it starts: the extension's interpreter probe, the server, the worker."""
     python = home / "python"
     python.write_text(
         "#!/bin/sh\n"
