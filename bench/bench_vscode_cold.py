@@ -169,7 +169,9 @@ def timeline(result: dict) -> dict[str, int | None]:
     return {
         "extension activated": logged_at(logs, "*/exthost*/remoteexthost.log", "_doActivateExtension fxlens.fxlens"),
         "interpreter probed": next((at for at, args in launched if args.startswith("-c")), None),
-        "server process": next((at for at, args in launched if "fxlens serve" in args), None),
+        "server process": next(
+            (at for at, args in launched if "serve" in args.split()), None
+        ),  # or bundled/tool/serve.py
         "worker process": next((at for at, args in launched if "fxlens.worker" in args), None),
         "worker imported torch": logged_at(logs, "*/exthost*/fxlens.fxlens/*.log", "starting → ready"),
         "resnet50 traced": logged_at(logs, "*/exthost*/fxlens.fxlens/*.log", "busy → ready"),
