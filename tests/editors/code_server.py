@@ -45,7 +45,8 @@ def code_server_session(home: Path, workspace: Path, driver: str, driver_env: di
     opening steps failed.
     """
     # The extension host rebuilds PATH from a login shell: the interpreter is an absolute path, a
-    # wrapper that puts this checkout's fxlens first (its worker still runs sys.executable).
+    # wrapper that puts this checkout's fxlens first (its worker still runs sys.executable); the server
+    # is that fxlens ("fromEnvironment"), not the copy bundled into the .vsix when it was built.
     python = home / "python"
     python.write_text(
         f'#!/bin/sh\nPYTHONPATH={ROOT / "server"}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} "$@"\n'
@@ -55,6 +56,7 @@ def code_server_session(home: Path, workspace: Path, driver: str, driver_env: di
     (user / "User").mkdir(parents=True)
     settings = {
         "fxlens.interpreter": str(python),
+        "fxlens.importStrategy": "fromEnvironment",
         "workbench.startupEditor": "none",
         "telemetry.telemetryLevel": "off",
         "extensions.autoCheckUpdates": False,

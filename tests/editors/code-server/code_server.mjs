@@ -57,12 +57,17 @@ export async function openFile(file, opened, what) {
   await page.waitForSelector(".monaco-workbench");
   await until(() => page.locator(".explorer-folders-view .monaco-list-row").count(), "the explorer");
   result.steps.push("workbench");
+  await quickOpen(file, opened, what);
+  result.steps.push("opened");
+}
+
+/** Open `file` by quick open (Ctrl+P) in the loaded workbench; done when `opened()` holds. */
+export async function quickOpen(file, opened, what) {
   await page.keyboard.press("Control+P");
   await page.keyboard.type(file);
-  await until(() => page.locator(".quick-input-list .monaco-list-row").count(), "quick open results");
+  await until(() => page.locator(".quick-input-list .monaco-list-row", { hasText: file }).count(), `quick open's ${file}`);
   await page.keyboard.press("Enter");
   await until(opened, what);
-  result.steps.push("opened");
 }
 
 /** Open the Problems panel (Ctrl+Shift+M) and return its rows once one of them mentions `text`. */

@@ -1,9 +1,12 @@
 // Drives the fxlens extension in code-server (through code_server.mjs) on extract.py: the language
-// status, the Problems panel, a hover, suggestions, the node view and its code lens; each step's
-// failure is recorded under `errors`, the opening steps stop the run. Environment: code_server.mjs's,
-// and FXLENS_LINE (1-based line of the extractor call), FXLENS_HOVER_COLUMN (1-based column inside
-// its first node string).
-import { drive, openFile, page, problemsMentioning, result, shapeHover, step, suggestionsWith, until } from "./code_server.mjs";
+// status, the Problems panel, a hover, suggestions, the node view and its code lens; then on blocks.py
+// the traceability lenses of its nn.Module classes: their titles, the node view of the traceable one,
+// the fix of the untraceable one, and an edit that breaks the traceable one. Each step's failure is
+// recorded under `errors`, the opening steps stop the run. Environment: code_server.mjs's, and
+// FXLENS_LINE (1-based line of the extractor call), FXLENS_HOVER_COLUMN (1-based column inside its
+// first node string), FXLENS_CLASS_LINES (1-based lines of blocks.py's `class Head`, `class Gate`,
+// `class Net`), FXLENS_HEAD_FORWARD_LINE (Head's `def forward`), FXLENS_HEAD_IF (the line typed after it).
+import { drive, openFile, page, problemsMentioning, quickOpen, result, shapeHover, step, suggestionsWith, until } from "./code_server.mjs";
 
 /** The editor's cursor position in the status bar, e.g. "Ln 5, Col 62". */
 const cursor = () => page.locator("[id='status.editor.selection']").innerText();
@@ -23,6 +26,10 @@ async function run() {
   await step("suggestions", suggestions);
   await step("nodeView", nodeView);
   await step("nodeLens", nodeLens);
+  await step("classLenses", classLenses);
+  await step("classLensNodes", classLensNodes);
+  await step("classLensFix", classLensFix);
+  await step("classLensEdit", classLensEdit);
 }
 
 /** fxlens's entry in the language status for Python reaches "ready", at information severity (sev1). */
@@ -124,6 +131,94 @@ async function nodeLens() {
   await view.locator("#rows button.pick", { hasText: /^fc$/ }).click();
   const line = await until(() => editorLine('"fc"'), "the clicked node appended to the first call");
   result.nodeLens = { selected, line, cursor: where };
+}
+
+const CLASS_LINES = Object.fromEntries(
+  ["Head", "Gate", "Net"].map((name, i) => [name, Number(process.env.FXLENS_CLASS_LINES.split(",")[i])]),
+);
+
+/** Close the node view's tab when one is open (an earlier step may have left it). */
+async function closeNodeView() {
+  const tab = page.locator(".tab", { hasText: "Nodes of" });
+  if ((await tab.count()) > 0) await tab.first().locator(".codicon-close").click();
+  await until(async () => (await page.locator("iframe.webview.ready").count()) === 0, "the node view closed");
+}
+
+/** The title of the code lens above `class <name>(` (scrolled into view), once `wanted(title)` holds. */
+async function classLens(name, wanted, what) {
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goTo(CLASS_LINES[name], 1);
+  let seen;
+  try {
+    return await until(async () => {
+      seen = await page.evaluate((name) => {
+        const text = (element) => element.textContent.replace(/\u00a0/g, " ");
+        const line = [...document.querySelectorAll(".monaco-editor .view-line")].find((l) => text(l).startsWith(`class ${name}(`));
+        if (line === undefined) return undefined;
+        const top = line.getBoundingClientRect().top;
+        const above = [...document.querySelectorAll(".codelens-decoration")]
+          .filter((lens) => lens.getBoundingClientRect().bottom <= top + 1)
+          .sort((a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().top);
+        return above.length > 0 ? text(above[0]).trim() : undefined;
+      }, name);
+      return seen !== undefined && wanted(seen) ? seen : undefined;
+    }, what);
+  } catch (error) {
+    throw new Error(`${error.message} (the lens above class ${name} said ${JSON.stringify(seen)})`);
+  }
+}
+
+const resolved = (title) => title.startsWith("fx: ");
+
+/** Open blocks.py: each class's lens resolves to its title. */
+async function classLenses() {
+  await page.keyboard.press("Escape");
+  await closeNodeView();
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await quickOpen("blocks.py", () => page.locator(".tab.active", { hasText: "blocks.py" }).count(), "blocks.py open");
+  result.classLenses = {};
+  for (const name of ["Head", "Gate", "Net"]) {
+    result.classLenses[name] = await classLens(name, resolved, `the lens of ${name} resolved`);
+  }
+}
+
+/** The traceable lens opens the node view of its class. */
+async function classLensNodes() {
+  await classLens("Head", (title) => title.startsWith("fx: traceable"), "Head's lens traceable");
+  await page.locator(".codelens-decoration a", { hasText: "fx: traceable" }).click();
+  const view = page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
+  const title = await until(async () => {
+    const shown = await view.locator("#title").innerText();
+    return shown.includes("Head") && (await view.locator("#rows tr").count()) > 0 ? shown : undefined;
+  }, "the node view of Head");
+  const rows = await view.locator("#rows tr button.pick").allInnerTexts();
+  const selected = await view.locator("#rows tr.selected button.pick").allInnerTexts();
+  result.classLensNodes = { title, rows, selected };
+}
+
+/** The untraceable lens writes its fix into the call on the class; then the lens says the call has it. */
+async function classLensFix() {
+  await page.keyboard.press("Escape");
+  await closeNodeView();
+  await classLens("Net", (title) => title.includes("a leaf"), "Net's lens with its fix");
+  await page.locator(".codelens-decoration a", { hasText: "a leaf" }).click();
+  const line = await until(() => editorLine("tracer_kwargs="), "the fix in the call");
+  const lens = await classLens("Net", (title) => title.includes("(its calls here have the fix)"), "Net's lens after the fix");
+  result.classLensFix = { line: line.trim(), lens };
+}
+
+/** A line typed into Head's forward that branches on a traced value: its lens turns to not traceable. */
+async function classLensEdit() {
+  await page.keyboard.press("Escape");
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await goTo(Number(process.env.FXLENS_HEAD_FORWARD_LINE), 1);
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(process.env.FXLENS_HEAD_IF);
+  await page.keyboard.press("Escape");
+  const line = await until(() => editorLine(process.env.FXLENS_HEAD_IF), "the typed line");
+  const lens = await classLens("Head", (title) => title.startsWith("fx: not traceable"), "Head's lens not traceable");
+  result.classLensEdit = { line, lens };
 }
 
 await drive(run);
