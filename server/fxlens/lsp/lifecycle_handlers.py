@@ -12,7 +12,7 @@ from lsprotocol import types
 from fxlens.lsp.app import FxlensServer, server
 from fxlens.lsp.reporting import CLIENT_ANSWER_WAIT, ClientReporter
 from fxlens.lsp.session import Session
-from fxlens.lsp.settings import parse_settings
+from fxlens.lsp.settings import parse_settings, trust_stated
 from fxlens.workspace.config import ConfigError
 
 logger = logging.getLogger("fxlens.lsp")
@@ -25,6 +25,8 @@ def initialize(ls: FxlensServer, params: types.InitializeParams) -> None:
     ls.session = reporter.session = Session(ls.workspace.root_path or ".", settings, reporter.hooks())
     ls.session.configure(settings)
     _show_errors(ls, errors)
+    if trust_stated(params.initialization_options):  # import torch while the client finishes starting
+        ls.session.start_worker()
 
 
 @server.feature(types.INITIALIZED)

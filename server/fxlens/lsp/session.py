@@ -74,7 +74,7 @@ class Session:
         self._traced: dict[str, ModelState] = {}  # spec key -> the latest table or problem for it
         self._in_flight: dict[str, asyncio.Future[ModelState]] = {}  # spec key -> its running trace
         self._background: set[asyncio.Future[object]] = set()
-        self._worker_ready = asyncio.Event()  # set once the worker is started (after ``initialized``)
+        self._worker_ready = asyncio.Event()  # set once the worker is started (at initialize or initialized)
         self.class_states = ClassStates(self.trace_spec)  # the nn.Module classes' lenses, by content
 
     # -- configuration and worker ----------------------------------------------------------------

@@ -34,6 +34,12 @@ class Settings:
     max_file_size: int | None = None  # characters; None = the default (5 MB); larger files are not analysed
 
 
+def trust_stated(data: Any) -> bool:
+    """Whether the client's options say outright that code may run (``executeCode: true``), as
+    VS Code's client does at ``initialize``: then the worker need not wait for the settings pull."""
+    return isinstance(data, dict) and data.get("executeCode") is True
+
+
 def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
     """``base`` updated with the valid entries of ``data``, and a message per invalid one."""
     settings, errors = base or Settings(), []
