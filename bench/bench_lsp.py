@@ -223,21 +223,20 @@ async def main(jedi: str | None) -> None:
     print(f"fxlens server RSS: {rss_mb(pid):.0f} MB")
 
     before = (await client.protocol.send_request_async("fxlens/stats", {})).tracesRun
-    line = SCRIPT.splitlines()[NODE_LINE]
+    template = SCRIPT.splitlines()[NODE_LINE]
     latencies: list[float] = []
     start = time.perf_counter()
     for version in range(2, 202):  # retype the node name, one keystroke every 10 ms
         name = "layer1.0.relu_1"[: (version % 15) + 1]
-        text = line.replace("layer1.0.relu2", name)
+        text = template.replace("layer1.0.relu2", name)  # the line as typed so far (it was replaced once only)
         edit = types.TextDocumentContentChangePartial(
             types.Range(types.Position(NODE_LINE, 0), types.Position(NODE_LINE, 10_000)), text
         )
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri), [edit])
         )
-        line = text
         if version % 10 == 0:
-            at = types.CompletionParams(document, types.Position(NODE_LINE, line.index('"') + 1 + len(name)))
+            at = types.CompletionParams(document, types.Position(NODE_LINE, text.index('"') + 1 + len(name)))
             t0 = time.perf_counter()
             await client.text_document_completion_async(at)
             latencies.append((time.perf_counter() - t0) * 1000)
