@@ -228,7 +228,7 @@ async def main(jedi: str | None) -> None:
     start = time.perf_counter()
     for version in range(2, 202):  # retype the node name, one keystroke every 10 ms
         name = "layer1.0.relu_1"[: (version % 15) + 1]
-        text = template.replace("layer1.0.relu2", name)  # the line as typed so far (it was replaced once only)
+        text = template.replace("layer1.0.relu2", name)  # the line as typed so far, from the original line
         edit = types.TextDocumentContentChangePartial(
             types.Range(types.Position(NODE_LINE, 0), types.Position(NODE_LINE, 10_000)), text
         )
