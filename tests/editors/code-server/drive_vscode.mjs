@@ -155,11 +155,13 @@ async function classLens(name, wanted, what) {
         const text = (element) => element.textContent.replace(/\u00a0/g, " ");
         const line = [...document.querySelectorAll(".monaco-editor .view-line")].find((l) => text(l).startsWith(`class ${name}(`));
         if (line === undefined) return undefined;
-        const top = line.getBoundingClientRect().top;
-        const above = [...document.querySelectorAll(".codelens-decoration")]
-          .filter((lens) => lens.getBoundingClientRect().bottom <= top + 1)
-          .sort((a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().top);
-        return above.length > 0 ? text(above[0]).trim() : undefined;
+        // the lens sits in the line's height right above it (a lens further up is another class's)
+        const { top, height } = line.getBoundingClientRect();
+        const lens = [...document.querySelectorAll(".codelens-decoration")].find((decoration) => {
+          const bottom = decoration.getBoundingClientRect().bottom;
+          return bottom <= top + 1 && bottom > top - height;
+        });
+        return lens === undefined ? undefined : text(lens).trim();
       }, name);
       return seen !== undefined && wanted(seen) ? seen : undefined;
     }, what);
@@ -169,6 +171,24 @@ async function classLens(name, wanted, what) {
 }
 
 const resolved = (title) => title.startsWith("fx: ");
+
+/**
+ * Click the lens link `link` until `effect()` holds, and return that value and how many clicks it took:
+ * VS Code drops a click on a lens whose widget is being re-rendered (the server asks for code lenses
+ * again after every trace), so a click that shows no effect within a while is repeated.
+ */
+async function clickLens(link, effect, what) {
+  for (let clicks = 1; ; clicks++) {
+    await link.click();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const value = await effect().catch(() => undefined);
+      if (value) return { value, clicks };
+      await page.waitForTimeout(250);
+    }
+    if (clicks === 5) throw new Error(`${clicks} clicks on the lens and still not ${what}`);
+  }
+}
 
 /** Open blocks.py: each class's lens resolves to its title. */
 async function classLenses() {
@@ -185,15 +205,16 @@ async function classLenses() {
 /** The traceable lens opens the node view of its class. */
 async function classLensNodes() {
   await classLens("Head", (title) => title.startsWith("fx: traceable"), "Head's lens traceable");
-  await page.locator(".codelens-decoration a", { hasText: "fx: traceable" }).click();
   const view = page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
-  const title = await until(async () => {
-    const shown = await view.locator("#title").innerText();
+  const opened = async () => {
+    const shown = await view.locator("#title").innerText({ timeout: 1000 });
     return shown.includes("Head") && (await view.locator("#rows tr").count()) > 0 ? shown : undefined;
-  }, "the node view of Head");
+  };
+  const link = page.locator(".codelens-decoration a", { hasText: "fx: traceable" });
+  const { value: title, clicks } = await clickLens(link, opened, "the node view of Head");
   const rows = await view.locator("#rows tr button.pick").allInnerTexts();
   const selected = await view.locator("#rows tr.selected button.pick").allInnerTexts();
-  result.classLensNodes = { title, rows, selected };
+  result.classLensNodes = { title, rows, selected, clicks };
 }
 
 /** The untraceable lens writes its fix into the call on the class; then the lens says the call has it. */
@@ -201,10 +222,10 @@ async function classLensFix() {
   await page.keyboard.press("Escape");
   await closeNodeView();
   await classLens("Net", (title) => title.includes("a leaf"), "Net's lens with its fix");
-  await page.locator(".codelens-decoration a", { hasText: "a leaf" }).click();
-  const line = await until(() => editorLine("tracer_kwargs="), "the fix in the call");
+  const link = page.locator(".codelens-decoration a", { hasText: "a leaf" });
+  const { value: line, clicks } = await clickLens(link, () => editorLine("tracer_kwargs="), "the fix in the call");
   const lens = await classLens("Net", (title) => title.includes("(its calls here have the fix)"), "Net's lens after the fix");
-  result.classLensFix = { line: line.trim(), lens };
+  result.classLensFix = { line: line.trim(), lens, clicks };
 }
 
 /** A line typed into Head's forward that branches on a traced value: its lens turns to not traceable. */
