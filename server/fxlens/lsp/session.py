@@ -75,7 +75,8 @@ class Session:
         self._in_flight: dict[str, asyncio.Future[ModelState]] = {}  # spec key -> its running trace
         self._background: set[asyncio.Future[object]] = set()
         self._worker_ready = asyncio.Event()  # set once the worker is started (at initialize or initialized)
-        self.class_states = ClassStates(self.trace_spec)  # the nn.Module classes' lenses, by content
+        self.class_states = ClassStates(self._trace_for_lens)  # the nn.Module classes' lenses, by content
+        self._lens_pending: set[str] = set()  # spec keys of call lenses last shown without their table
 
     # -- configuration and worker ----------------------------------------------------------------
 
@@ -343,10 +344,22 @@ class Session:
             return self.known_state(call)
         return await self.trace_spec(call.spec, call.dependencies, document_key)
 
+    async def _trace_for_lens(self, spec: ModelSpec, dependencies: Sequence[str]) -> ModelState:
+        """A class lens's trace: its resolve answers with the result, so the lenses are refreshed only
+        when a call lens of the same model waits for it (a refresh re-fetches every lens, and a click
+        landing during one is lost)."""
+        return await self.trace_spec(spec, dependencies, announce=False)
+
     async def trace_spec(
-        self, spec: ModelSpec, dependencies: Sequence[str], document_key: tuple[str, int] | None = None
+        self,
+        spec: ModelSpec,
+        dependencies: Sequence[str],
+        document_key: tuple[str, int] | None = None,
+        *,
+        announce: bool = True,
     ) -> ModelState:
-        """The spec's table or problem from the worker (shown as progress), remembered by spec."""
+        """The spec's table or problem from the worker (shown as progress), remembered by spec;
+        ``announce``: tell the client its lenses are stale (a call's lens shows the result)."""
         supervisor = self.supervisor
         if supervisor is None:
             return self._traced.get(spec.key())
@@ -366,7 +379,9 @@ class Session:
             if self._in_flight.get(key) is running:
                 del self._in_flight[key]
         self._traced[key] = result
-        self.hooks.traced()
+        if announce or key in self._lens_pending:
+            self._lens_pending.discard(key)
+            self.hooks.traced()
         if isinstance(result, Problem):  # a problem of the user's model is a diagnostic, not a broken server
             self.hooks.status("idle", f"{spec.display_name} cannot be traced ({result.kind} error): see its diagnostic")
         elif isinstance(result, NodeTable):
@@ -379,8 +394,9 @@ class Session:
         doc = self.docs.current(uri)
         if doc is None:
             return []
-        calls = resolve_calls(doc, self.workspace)
-        return [(call, self.known_state(call), self.tracing(call)) for call in calls]
+        found = [(call, self.known_state(call), self.tracing(call)) for call in resolve_calls(doc, self.workspace)]
+        self._lens_pending |= {c.spec.key() for c, state, _ in found if state is None and isinstance(c.spec, ModelSpec)}
+        return found
 
     def stats(self) -> dict[str, object]:
         """Counters for benchmarks and bug reports: open documents, traces run, workers started."""
