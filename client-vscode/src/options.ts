@@ -9,14 +9,13 @@ import type { RuleCode, Severity } from "./rules";
 export interface FxlensOptions {
   readonly interpreter: string | null;
   readonly traceTimeout: number;
-  readonly defaultInputShape: readonly number[];
+  readonly defaultInputShape: readonly number[] | null; // null: unset, the server picks each model's input
   readonly rules: Readonly<Partial<Record<RuleCode, Severity>>>;
   readonly inlayHints: boolean;
   readonly executeCode: boolean;
 }
 
 export const DEFAULT_TRACE_TIMEOUT = 30;
-export const DEFAULT_INPUT_SHAPE: readonly number[] = [1, 3, 224, 224];
 
 /** The part of `vscode.WorkspaceConfiguration` (section `fxlens`) this module reads. */
 export interface SettingsReader {
@@ -32,7 +31,7 @@ export function toOptions(settings: SettingsReader, trusted: boolean, paths: Pat
   return {
     interpreter: interpreter ? expandPath(interpreter, paths) : null,
     traceTimeout: settings.get<number>("traceTimeout") ?? DEFAULT_TRACE_TIMEOUT,
-    defaultInputShape: settings.get<number[]>("defaultInputShape") ?? DEFAULT_INPUT_SHAPE,
+    defaultInputShape: settings.get<number[] | null>("defaultInputShape") ?? null,
     rules: settings.get<Partial<Record<RuleCode, Severity>>>("rules") ?? {},
     inlayHints: settings.get<boolean>("inlayHints") ?? false,
     executeCode: trusted,

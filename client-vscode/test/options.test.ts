@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { answerConfiguration, DEFAULT_INPUT_SHAPE, DEFAULT_TRACE_TIMEOUT, type FxlensOptions, planReload, type SettingsReader, toOptions } from "../src/options";
+import { answerConfiguration, DEFAULT_TRACE_TIMEOUT, type FxlensOptions, planReload, type SettingsReader, toOptions } from "../src/options";
 
 function reader(values: Record<string, unknown>): SettingsReader {
   return { get: <T>(key: string) => values[key] as T | undefined };
@@ -13,13 +13,12 @@ describe("toOptions", () => {
     assert.deepEqual(toOptions(reader({}), true, paths), {
       interpreter: null,
       traceTimeout: 30,
-      defaultInputShape: [1, 3, 224, 224],
+      defaultInputShape: null, // unset: each model's own input (file, metadata, first layer), not one shape for all
       rules: {},
       inlayHints: false,
       executeCode: true,
     });
     assert.equal(DEFAULT_TRACE_TIMEOUT, 30);
-    assert.deepEqual(DEFAULT_INPUT_SHAPE, [1, 3, 224, 224]);
   });
 
   it("maps each setting to its option and expands the interpreter path", () => {

@@ -58,7 +58,7 @@ class Documents:
         self.opened.clear()
 
 
-_DEFAULTS: dict[str, Any] = {"interpreter": "", "inlayHints": False, "executeCode": True}
+_DEFAULTS: dict[str, Any] = {"interpreter": "", "inlayHints": False, "executeCode": True, "defaultInputShape": None}
 
 
 class PushedSettings:

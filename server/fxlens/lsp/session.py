@@ -85,7 +85,7 @@ class Session:
         old_worker = self._worker_settings()
         self.settings = settings
         config = self.project_config
-        if settings.default_input_shape is not None:
+        if settings.default_input_shape is not None and config.input_shapes is None:  # the project's input wins
             config = replace(config, input_shapes=(settings.default_input_shape,))
         self.workspace.config = config
         if self.supervisor is not None and self._worker_settings() != old_worker:

@@ -27,7 +27,7 @@ KNOWN_SETTINGS = (
 class Settings:
     interpreter: str = ""  # "" = [tool.fxlens] python, else the server's own interpreter
     trace_timeout: float | None = None  # None = [tool.fxlens] trace-timeout, else 30 s
-    default_input_shape: tuple[int, ...] | None = None  # None = [tool.fxlens] input-shape, else 1×3×224×224
+    default_input_shape: tuple[int, ...] | None = None  # below [tool.fxlens] input-shape; None: each model's own
     rules: dict[str, str] = field(default_factory=dict)  # code -> severity or "off"
     inlay_hints: bool = False
     execute_code: bool = True  # False in an untrusted workspace: no model code runs
@@ -59,7 +59,9 @@ def parse_settings(data: Any, base: Settings | None = None) -> tuple[Settings, l
             else:
                 errors.append(f"fxlens.traceTimeout must be a positive number of seconds, not {value!r}")
         elif key == "defaultInputShape":
-            if (
+            if value is None:  # unset: each model's own input
+                settings = replace(settings, default_input_shape=None)
+            elif (
                 isinstance(value, list)
                 and value
                 and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value)
