@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what test_vscode.py needs: Debian's chromium, ripgrep and libkrb5-dev, code-server 4.100.3
 # (the newest that runs on Node 20) and playwright-core under tests/editors/code-server/node_modules,
-# and the extension's .vsix. Nothing is downloaded outside the npm registry and Debian:
+# and the extension's .vsix with its bundled server (the wheels come from PyPI through pip), so the
+# bundled-server suite of the client's tests runs too. Nothing else is downloaded outside the npm
+# registry and Debian:
 # @vscode/ripgrep's postinstall finds its archive (Debian's rg) in its cache, and argon2 builds from source.
 # Run `apt-get update` first on a fresh machine.
 set -euo pipefail
@@ -25,4 +27,4 @@ fi
   npm_config_unsafe_perm=true npm_config_yes=true npm_config_dangerously_allow_all_scripts=true \
     npm ci --no-audit --no-fund --loglevel=error)
 
-(cd "$here/../../client-vscode" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent package)
+(cd "$here/../../client-vscode" && npm ci --no-audit --no-fund --loglevel=error && npm run --silent bundle && npm run --silent package)
