@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from fxlens.fx import node_table
+from fxlens.workspace.callsite import Position
+from fxlens.workspace.parse import index_context, parse_document
 from helpers import codes, findings_by_line
 
 timm = pytest.importorskip("timm")
@@ -69,3 +71,36 @@ def test_the_out_of_range_message_lists_the_features() -> None:
 def test_a_plain_create_model_is_no_site() -> None:
     source = 'import timm\nm = timm.create_model("resnet18", pretrained=False, out_indices=(9,))\n'
     assert findings_by_line(source, node_table(timm.create_model("resnet18", pretrained=False))) == {}
+
+
+def test_indices_bound_to_a_name_are_read_from_the_literal_and_flagged_there() -> None:
+    table = node_table(timm.create_model("resnet18", pretrained=False))
+    source = (
+        "import timm\n"
+        "OUT = (1, 2, 9)\n"
+        "\n"
+        "class Taps:\n"
+        "    def __init__(self):\n"
+        "        self.taps = [0, 0]\n"
+        '        self.backbone = timm.create_model("resnet18", pretrained=False, features_only=True, out_indices=OUT)\n'
+        "\n"
+        "    def run(self, x):\n"
+        "        return self.backbone.forward_intermediates(x, indices=self.taps)\n"
+    )
+    with pytest.raises(IndexError):
+        timm.create_model("resnet18", pretrained=False, features_only=True, out_indices=(1, 2, 9))
+    found = findings_by_line(source, table)
+    assert codes(found[1]) == {"FXL024"}  # at the 9 in OUT, where the mistake is written
+    (out_of_range,) = found[1]
+    assert source.splitlines()[1][out_of_range.range.start.column :].startswith("9")
+    plain = timm.create_model("resnet18", pretrained=False)
+    _, intermediates = plain.forward_intermediates(torch.zeros(1, 3, 64, 64), indices=[0, 0])
+    assert len(intermediates) == 1 and codes(found[5]) == {"FXL029"}  # [0, 0] gives one output: self.taps
+
+
+def test_an_index_in_a_literal_bound_away_from_the_call_is_one_to_hover() -> None:
+    source = 'import timm\nOUT = (1, 2)\nm = timm.create_model("resnet18", features_only=True, out_indices=OUT)\n'
+    doc = parse_document("file:///sites.py", source)
+    found = index_context(doc, Position(1, source.splitlines()[1].index("2")))
+    assert found is not None and (found.call_site.function, found.item.value) == ("create_model", 2)
+    assert index_context(doc, Position(2, source.splitlines()[2].index("OUT"))) is None  # the name is no index

@@ -83,6 +83,7 @@ INT_PARAMETERS = {
     "forward_intermediates": ("indices",),
 }
 INDEX_PARAMETERS = {"create_model": "out_indices", "forward_intermediates": "indices"}  # integers into feature_info
+_NAMES = ("identifier", "attribute")  # an integer argument given by name, followed to its literal
 TIMM_SITES = ("create_model", "forward_intermediates", "AttentionExtract")
 
 Arguments = Callable[[Syntax, Node, tuple[str, ...]], dict[str, tuple[Node, bool]]]
@@ -189,12 +190,15 @@ def compared_strings(syntax: Syntax, loop: Node) -> list[Node]:
 
 
 def site_following(syntax: Syntax, symbols: Symbols, found: ModuleSite, arguments: Arguments) -> dict[str, Followed]:
-    """Where the site's collection arguments lead (``return_layers`` bound to a name included)."""
-    if found.function not in COLLECTIONS:
+    """Where the site's collection arguments lead (``return_layers`` bound to a name included), and
+    its integer lists given by name (``out_indices=OUT``, ``indices=self.taps``)."""
+    wanted = [COLLECTIONS[found.function][0]] if found.function in COLLECTIONS else []
+    named = INT_PARAMETERS.get(found.function, ())
+    if not wanted and not named:
         return {}
-    parameter = COLLECTIONS[found.function][0]
     given = arguments(syntax, found.call, SITE_PARAMETERS[found.function])
-    return {parameter: follow(syntax, symbols, given[parameter][0])} if parameter in given else {}
+    wanted += [name for name in named if name in given and given[name][0].type in _NAMES]
+    return {parameter: follow(syntax, symbols, given[parameter][0]) for parameter in wanted if parameter in given}
 
 
 def module_call_site(
@@ -222,7 +226,9 @@ def module_call_site(
         value, by_keyword = given[parameter]
         node_arguments = (node_argument(syntax, kind, value, by_keyword, followed[parameter]),)
     ints = tuple(
-        _int_argument(syntax, name, given[name][0]) for name in INT_PARAMETERS.get(found.function, ()) if name in given
+        _int_argument(syntax, name, _int_literal(given[name][0], followed.get(name)))
+        for name in INT_PARAMETERS.get(found.function, ())
+        if name in given
     )
     if found.function in INDEX_METHODS:  # ``indices=self.indices``: nothing to check, so no site
         ints = tuple(a for a in ints if any(i.value is not None for i in a.items) or (a.is_list and not a.items))
@@ -291,6 +297,12 @@ def node_argument(
         via=followed.via,
         imported=followed.imported,
     )
+
+
+def _int_literal(value: Node, leads: Followed | None) -> Node:
+    """The list or tuple of this file a named integer argument is bound to, else the value as written."""
+    literal = leads.literal if leads is not None else None
+    return literal if literal is not None and literal.type in ("list", "tuple") else value
 
 
 def _int_argument(syntax: Syntax, name: str, value: Node) -> IntArgument:
