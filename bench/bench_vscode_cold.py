@@ -85,7 +85,8 @@ def interpreter(home: Path, launches: Path) -> Path:
     python = home / "python"
     python.write_text(
         "#!/bin/sh\n"
-        f'echo "$(date +%s%3N) $*" | tr "\\n" " " >> {launches}; echo >> {launches}\n'
+        # One write per line: the probe and the server start at the same moment and share the log.
+        f'line="$(date +%s%3N) $(printf "%s" "$*" | tr "\\n" " ")"; printf "%s\\n" "$line" >> {launches}\n'
         f'PYTHONPATH={ROOT / "server"}${{PYTHONPATH:+:$PYTHONPATH}} exec {sys.executable} "$@"\n'
     )
     python.chmod(0o755)
@@ -141,7 +142,7 @@ def one_run(extensions: Path, bundled: bool, keep: Path, trace: bool = False) ->
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
     result = json.loads(output.read_text()) if output.exists() else {"error": "the driver wrote no result"}
-    lines = launches.read_text().splitlines() if launches.exists() else []
+    lines = [line for line in launches.read_text().splitlines() if line.strip()] if launches.exists() else []
     result["launches"] = [(int(line.split()[0]), " ".join(line.split()[1:])) for line in lines]
     result["home"] = str(home)
     return result

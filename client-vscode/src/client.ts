@@ -3,18 +3,18 @@
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
-  type Executable,
   LanguageClient,
   type LanguageClientOptions,
   ResponseError,
   RevealOutputChannelOn,
+  type ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { DOCUMENT_SELECTOR } from "./documents";
 import type { ServerClient, Subscription, Target } from "./lifecycle";
 import { LeveledWriter, TraceWriter } from "./log";
 import { answerConfiguration, type FxlensOptions } from "./options";
+import { ServerProcesses } from "./serverProcess";
 
 /**
  * How long a stopping server may take to answer `shutdown` and exit. vscode-languageclient's 2 s
@@ -36,6 +36,7 @@ export class FxlensClient implements ServerClient {
   constructor(
     readonly languageClient: LanguageClient,
     private readonly writer: LeveledWriter,
+    private readonly processes: ServerProcesses,
   ) {}
 
   start(): Promise<void> {
@@ -47,6 +48,7 @@ export class FxlensClient implements ServerClient {
     try {
       await this.languageClient.dispose(STOP_TIMEOUT_MS);
     } finally {
+      this.processes.kill();
       this.writer.flush();
     }
   }
@@ -72,16 +74,24 @@ export class FxlensClient implements ServerClient {
   }
 }
 
-export function createClient(target: Target, context: ClientContext): FxlensClient {
+/**
+ * `target`'s server processes, the first spawned now. The working directory is the extension's own,
+ * so `python -m fxlens` cannot import an `fxlens` package from the workspace (`-m` puts the working
+ * directory on sys.path).
+ */
+export function launchServer(target: Target, extensionPath: string): ServerProcesses {
+  return new ServerProcesses(target.launch.command, target.launch.args, extensionPath);
+}
+
+/** The client of `processes`' server (see `launchServer`). */
+export function createClient(target: Target, processes: ServerProcesses, context: ClientContext): FxlensClient {
   const writer = new LeveledWriter(context.output);
-  // The working directory is the extension's own, so `python -m fxlens` cannot import an
-  // `fxlens` package from the workspace (`-m` puts the working directory on sys.path).
-  const server: Executable = {
-    command: target.launch.command,
-    args: [...target.launch.args],
-    transport: TransportKind.stdio,
-    options: { cwd: context.extensionPath },
-  };
+  // Logged as vscode-languageclient logs the exits of the processes it spawns itself.
+  const server: ServerOptions = () =>
+    processes.next((code, signal) => {
+      const how = code !== null ? `code ${code}` : `signal ${signal}`;
+      client.error(`Server process exited with ${how}.`, undefined, false);
+    });
   const options: LanguageClientOptions = {
     documentSelector: [...DOCUMENT_SELECTOR],
     initializationOptions: target.launch.options,
@@ -97,7 +107,8 @@ export function createClient(target: Target, context: ClientContext): FxlensClie
       },
     },
   };
-  return new FxlensClient(new LanguageClient("fxlens", "fxlens", server, options), writer);
+  const client = new LanguageClient("fxlens", "fxlens", server, options);
+  return new FxlensClient(client, writer, processes);
 }
 
 /**

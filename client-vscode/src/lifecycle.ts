@@ -1,8 +1,9 @@
 /**
  * Owns the server's restarts: one client at a time, reloads run one after another, and every
  * subscription made for a client is disposed with it, so a restart leaves no handler behind.
- * Knows nothing of VS Code: the host (`server.ts`) reads the settings, preflights, builds clients
- * and shows what happens.
+ * Knows nothing of VS Code: the host (`server.ts`) reads the settings, preflights, launches server
+ * processes, builds clients and shows what happens. A server's process is launched as its preflight
+ * starts (its imports overlap the probe); its client starts once the probe says it may.
  */
 
 import type { Interpreter } from "./interpreter";
@@ -37,12 +38,21 @@ export interface Target {
   readonly bundleLibs?: string;
 }
 
-export interface LifecycleHost<C extends ServerClient> {
+/** A server process launched before its client exists: handed to the client, or killed. */
+export interface LaunchedServer {
+  /** End the process if it is still running (it was never handed to a client). */
+  kill(): void;
+}
+
+export interface LifecycleHost<C extends ServerClient, P extends LaunchedServer = LaunchedServer> {
   /** The server the current settings, interpreter and trust ask for. */
   target(): Promise<Target>;
   /** What stops or limits a server with `target`, or undefined (see `preflight.ts`). */
   preflight(target: Target): Promise<Problem | undefined>;
-  createClient(target: Target): C;
+  /** Start `target`'s server process now, while its preflight runs; its client comes later. */
+  launch(target: Target): P;
+  /** The client for `target`, talking to `launched` first (and to new processes after a crash). */
+  createClient(target: Target, launched: P): C;
   showStatus(state: ClientState): void;
   /** Tell the user about a problem, with its remedies. */
   report(problem: Problem): void;
@@ -58,12 +68,12 @@ interface Running<C> {
   readonly subscriptions: Subscription[];
 }
 
-export class ServerLifecycle<C extends ServerClient> {
+export class ServerLifecycle<C extends ServerClient, P extends LaunchedServer = LaunchedServer> {
   private current: Running<C> | undefined;
   private queue: Promise<void> = Promise.resolve();
   private disposed = false;
 
-  constructor(private readonly host: LifecycleHost<C>) {}
+  constructor(private readonly host: LifecycleHost<C, P>) {}
 
   /** The running client, for requests such as `fxlens/showNodes`. */
   get running(): C | undefined {
@@ -117,8 +127,11 @@ export class ServerLifecycle<C extends ServerClient> {
     this.host.showStatus({ kind: "starting", interpreter: interpreter.command });
     const from = target.bundleLibs === undefined ? "its own fxlens" : `the bundled fxlens (${target.bundleLibs})`;
     this.host.log.info(`Starting the server with ${interpreter.command} (${interpreter.source}) and ${from}; options ${JSON.stringify(launch.options)}`);
-    const problem = await this.host.preflight(target);
+    const preflight = this.host.preflight(target);
+    const launched = this.host.launch(target);
+    const problem = await preflight;
     if (problem?.fatal) {
+      launched.kill();
       this.host.log.error(problem.message);
       this.host.report(problem);
       this.host.showStatus({ kind: "stopped", reason: problem.message });
@@ -128,7 +141,7 @@ export class ServerLifecycle<C extends ServerClient> {
       this.host.log.warn(problem.message);
       this.host.report(problem);
     }
-    const running: Running<C> = { client: this.host.createClient(target), target, subscriptions: [] };
+    const running: Running<C> = { client: this.host.createClient(target, launched), target, subscriptions: [] };
     const shown = {
       interpreter: interpreter.command,
       executeCode: launch.options.executeCode,

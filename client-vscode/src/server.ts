@@ -8,13 +8,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { bundlePaths, serverCommand } from "./bundle";
-import { createClient, type FxlensClient } from "./client";
+import { createClient, type FxlensClient, launchServer } from "./client";
 import { chooseInterpreter } from "./interpreter";
 import { type LifecycleHost, ServerLifecycle, type Target } from "./lifecycle";
 import type { Logger } from "./log";
 import { toOptions } from "./options";
 import { type Problem, preflightProblem, type Remedy, runCheck } from "./preflight";
 import type { PythonExtensionBridge } from "./python";
+import type { ServerProcesses } from "./serverProcess";
 import type { ClientState } from "./status";
 import type { LanguageStatus } from "./languageStatus";
 
@@ -24,8 +25,8 @@ const REMEDY_LABELS: Record<Remedy, string> = {
   showLog: "Show Log",
 };
 
-export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Disposable {
-  private readonly lifecycle = new ServerLifecycle<FxlensClient>(this);
+export class ServerManager implements LifecycleHost<FxlensClient, ServerProcesses>, vscode.Disposable {
+  private readonly lifecycle = new ServerLifecycle<FxlensClient, ServerProcesses>(this);
   private toldRestricted = false;
 
   constructor(
@@ -79,8 +80,12 @@ export class ServerManager implements LifecycleHost<FxlensClient>, vscode.Dispos
     });
   }
 
-  createClient(target: Target): FxlensClient {
-    return createClient(target, { extensionPath: this.extensionPath, output: this.output, currentOptions: () => this.lifecycle.options });
+  launch(target: Target): ServerProcesses {
+    return launchServer(target, this.extensionPath);
+  }
+
+  createClient(target: Target, launched: ServerProcesses): FxlensClient {
+    return createClient(target, launched, { extensionPath: this.extensionPath, output: this.output, currentOptions: () => this.lifecycle.options });
   }
 
   showStatus(state: ClientState): void {

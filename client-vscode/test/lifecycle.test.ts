@@ -1,7 +1,7 @@
 // ServerLifecycle with fake clients: starts, restarts, reconfigures, and leaves no handler behind.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LifecycleHost, ServerClient, Subscription, Target } from "../src/lifecycle";
+import type { LaunchedServer, LifecycleHost, ServerClient, Subscription, Target } from "../src/lifecycle";
 import { ServerLifecycle } from "../src/lifecycle";
 import type { Logger } from "../src/log";
 import { type FxlensOptions, type SettingsReader, toOptions } from "../src/options";
@@ -71,12 +71,26 @@ class FakeClient implements ServerClient {
   }
 }
 
+/** A launched server process: the host's events record when it was launched and whether it was killed. */
+class FakeProcess implements LaunchedServer {
+  killed = false;
+
+  kill(): void {
+    this.killed = true;
+  }
+}
+
 function settings(values: Record<string, unknown>): SettingsReader {
   return { get: <T>(key: string) => values[key] as T | undefined };
 }
 
-class FakeHost implements LifecycleHost<FakeClient> {
+class FakeHost implements LifecycleHost<FakeClient, FakeProcess> {
   readonly clients: FakeClient[] = [];
+  readonly processes: FakeProcess[] = [];
+  /** What happened, in order: "preflight started", "launched", "preflight answered", "client created". */
+  readonly events: string[] = [];
+  /** When set, the preflight answers only once this promise resolves. */
+  preflightGate: Promise<void> | undefined;
   readonly statuses: ClientState[] = [];
   readonly reports: Problem[] = [];
   readonly startedTargets: Target[] = [];
@@ -99,10 +113,22 @@ class FakeHost implements LifecycleHost<FakeClient> {
   }
 
   async preflight(): Promise<Problem | undefined> {
+    this.events.push("preflight started");
+    await this.preflightGate;
+    this.events.push("preflight answered");
     return this.problem;
   }
 
-  createClient(target: Target): FakeClient {
+  launch(): FakeProcess {
+    this.events.push("launched");
+    const process = new FakeProcess();
+    this.processes.push(process);
+    return process;
+  }
+
+  createClient(target: Target, launched: FakeProcess): FakeClient {
+    assert.equal(launched, this.processes[this.processes.length - 1], "the client gets the process launched for it");
+    this.events.push("client created");
     const client = new FakeClient(target, this.failStarts);
     this.clients.push(client);
     return client;
@@ -246,6 +272,36 @@ describe("ServerLifecycle", () => {
     assert.deepEqual(host.reports, [host.problem]);
     assert.deepEqual(host.last, { kind: "stopped", reason: "fxlens: cannot run /venv/bin/python" });
     assert.ok(host.lines.includes("error fxlens: cannot run /venv/bin/python"), host.lines.join("\n"));
+  });
+
+  it("launches the server process while the preflight runs, and starts its client after the preflight answers", async () => {
+    const host = new FakeHost();
+    let answer: () => void = () => undefined;
+    host.preflightGate = new Promise((resolve) => (answer = resolve));
+    const lifecycle = new ServerLifecycle(host);
+    const reloaded = lifecycle.reload();
+    while (host.events.length < 2) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(host.events, ["preflight started", "launched"], "the process is launched before the preflight answers");
+    assert.equal(host.clients.length, 0, "no client before the preflight answers");
+    answer();
+    await reloaded;
+    assert.deepEqual(host.events, ["preflight started", "launched", "preflight answered", "client created"]);
+    assert.equal(host.processes[0].killed, false);
+    assert.equal(lifecycle.running, host.clients[0]);
+  });
+
+  it("kills the launched process when the preflight finds a fatal problem", async () => {
+    const host = new FakeHost();
+    host.problem = { fatal: true, message: "fxlens: cannot import fxlens", remedies: ["showLog"] };
+    const lifecycle = new ServerLifecycle(host);
+    await lifecycle.reload();
+    assert.equal(host.processes.length, 1);
+    assert.equal(host.processes[0].killed, true);
+    assert.equal(host.clients.length, 0);
+    assert.deepEqual(host.reports, [host.problem], "one report: the preflight's");
+    assert.deepEqual(host.last, { kind: "stopped", reason: "fxlens: cannot import fxlens" });
   });
 
   it("starts the server despite a problem that only limits it, and reports it", async () => {
