@@ -40,6 +40,11 @@ export class ServerManager implements LifecycleHost<FxlensClient, ServerProcesse
     return this.output;
   }
 
+  /** Show the fxlens log (the extension's and the server's messages). */
+  showLog(): void {
+    this.output.show(true);
+  }
+
   /** The running client, for requests such as `fxlens/showNodes`. */
   get running(): FxlensClient | undefined {
     return this.lifecycle.running;
@@ -126,7 +131,7 @@ export class ServerManager implements LifecycleHost<FxlensClient, ServerProcesse
         await vscode.commands.executeCommand("workbench.action.openSettings", "@id:fxlens.interpreter");
         return;
       case "showLog":
-        this.output.show(true);
+        this.showLog();
         return;
     }
   }
