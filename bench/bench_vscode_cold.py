@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,10 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE_SERVER = ROOT / "tests" / "editors" / "code-server" / "node_modules" / ".bin" / "code-server"
+sys.path.insert(0, str(ROOT / "tests" / "editors"))
+from code_server import CHROMIUM, CODE_SERVER, VSIX, free_port, wait_for_port  # noqa: E402 - the editor tests' setup
+
 DRIVER = Path(__file__).resolve().parent / "bench_vscode_cold.mjs"
-VSIX = ROOT / "client-vscode" / "fxlens.vsix"
-CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = """import torch
 from torchvision.models import resnet50
 from torchvision.models.feature_extraction import create_feature_extractor
@@ -58,25 +57,6 @@ def import_floor(runs: int) -> list[float]:
         subprocess.run([sys.executable, "-c", "import torch, torchvision"], check=True)
         times.append(time.perf_counter() - start)
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"code-server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"code-server did not listen on {port}")
 
 
 def interpreter(home: Path, launches: Path) -> Path:

@@ -68,7 +68,7 @@ def code_server_session(home: Path, workspace: Path, driver: str, driver_env: di
     subprocess.run(
         [CODE_SERVER, *common, "--install-extension", VSIX], env=env, check=True, capture_output=True, timeout=120
     )
-    port = _free_port()
+    port = free_port()
     log = (home / "code-server.log").open("w")
     server = subprocess.Popen(
         [CODE_SERVER, *common, "--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry",
@@ -76,7 +76,7 @@ def code_server_session(home: Path, workspace: Path, driver: str, driver_env: di
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
-        _wait_for_port(port, server)
+        wait_for_port(port, server)
         output = home / "result.json"
         script = HERE / "code-server" / driver
         run = subprocess.run(
@@ -112,13 +112,15 @@ def assert_step(session: dict, name: str) -> None:
     assert error is None, f"{error}\n(screenshots in {session['screenshots']})"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Return once code-server (``process``) listens on ``port``; fail when it exits or never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
