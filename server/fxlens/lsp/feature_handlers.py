@@ -27,6 +27,8 @@ from fxlens.lsp.code_lens import call_lens
 from fxlens.lsp.describe import as_markup, hover_markdown
 from fxlens.lsp.positions import Positions
 from fxlens.nodes import NodeTable
+from fxlens.workspace.callsite import CallSite
+from fxlens.workspace.module_classes import ModuleClass
 from fxlens.workspace.parse import CursorContext
 from fxlens.workspace.spec import Unresolved
 
@@ -216,34 +218,9 @@ async def apply_trace_fix(ls: FxlensServer, *arguments: Any) -> None:
     await ls.window_show_document_async(types.ShowDocumentParams(target.uri, take_focus=True, selection=target.range))
 
 
-@server.feature("fxlens/showNodes")
-async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
-    """The node table of the class on the cursor's line, else of the model of the call under (or nearest
-    above) the cursor, as Markdown."""
-    session = ls.require_session()
-    uri = param(param(params, "textDocument"), "uri")
-    position = param(params, "position")
-    doc = session.documents.get(ls.document_uri(uri))
-    if doc is None:
-        raise ValueError("no create_feature_extractor or get_graph_node_names call in this document")
-    cursor = ls.positions(doc, uri).from_client(types.Position(param(position, "line"), param(position, "character")))
-    cls = class_lenses.class_on_line(doc, session.workspace, cursor.line)
-    if cls is not None:  # a class lens's command: the class built alone
-        table = await class_lenses.class_table(session.class_states, doc, session.workspace, cls, session.tracing_off)
-        return show_nodes.node_view(table, class_lenses.display_name(cls))
-    site = show_nodes.call_site_at(doc, cursor)
-    call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
-    if isinstance(call.spec, Unresolved):
-        raise ValueError(call.spec.reason)
-    if not isinstance(state, NodeTable):
-        raise ValueError(completion.not_ready_message(state, session.tracing_off))
-    return show_nodes.node_view(state, call.spec.display_name)
-
-
-@server.feature("fxlens/nodeTable")
-async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
-    """The node table of the class on the cursor's line, else of the call under (or nearest above) the
-    cursor, as data, with what the call selects."""
+async def _requested_table(ls: FxlensServer, params: Any) -> tuple[Positions, ModuleClass | CallSite, str, NodeTable]:
+    """For a node-table request: the class on the cursor's line, else the call under (or nearest above)
+    the cursor, with its display name and node table; ``ValueError`` saying why there is none."""
     session = ls.require_session()
     uri = param(param(params, "textDocument"), "uri")
     position = param(params, "position")
@@ -253,16 +230,34 @@ async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
     positions = ls.positions(doc, uri)
     cursor = positions.from_client(types.Position(param(position, "line"), param(position, "character")))
     cls = class_lenses.class_on_line(doc, session.workspace, cursor.line)
-    if cls is not None:
+    if cls is not None:  # a class lens's command: the class built alone
         table = await class_lenses.class_table(session.class_states, doc, session.workspace, cls, session.tracing_off)
-        return class_lenses.class_table_view(table, cls, positions.range_to_client)
+        return positions, cls, class_lenses.display_name(cls), table
     site = show_nodes.call_site_at(doc, cursor)
     call, state = await session.call_state(ls.document_uri(uri), site, session.settings.trace_timeout or 60.0)
     if isinstance(call.spec, Unresolved):
         raise ValueError(call.spec.reason)
     if not isinstance(state, NodeTable):
         raise ValueError(completion.not_ready_message(state, session.tracing_off))
-    return show_nodes.node_table_view(site, state, call.spec.display_name, positions.range_to_client)
+    return positions, site, call.spec.display_name, state
+
+
+@server.feature("fxlens/showNodes")
+async def show_node_table(ls: FxlensServer, params: Any) -> dict[str, str]:
+    """The node table of the class on the cursor's line, else of the model of the call under (or nearest
+    above) the cursor, as Markdown."""
+    _, _, name, table = await _requested_table(ls, params)
+    return show_nodes.node_view(table, name)
+
+
+@server.feature("fxlens/nodeTable")
+async def node_table(ls: FxlensServer, params: Any) -> dict[str, Any]:
+    """The node table of the class on the cursor's line, else of the call under (or nearest above) the
+    cursor, as data, with what the call selects."""
+    positions, subject, name, table = await _requested_table(ls, params)
+    if isinstance(subject, ModuleClass):
+        return class_lenses.class_table_view(table, subject, positions.range_to_client)
+    return show_nodes.node_table_view(subject, table, name, positions.range_to_client)
 
 
 @server.feature("fxlens/stats")
