@@ -1,12 +1,16 @@
 """Each test's own state on a server that several tests share: a folder of the workspace with the
-documents the test opens (closed after it), and the settings it pushes (undone after it)."""
+documents the test opens (closed after it), and the settings it pushes (undone after it); the
+``documents`` and ``settings`` fixtures give them to a test (a conftest imports them)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+import pytest_asyncio
 from fxlens.lint import RULES
 from fxlens.lsp.settings import Settings, parse_settings
 from lsprotocol import types
@@ -98,3 +102,19 @@ class PushedSettings:
 
     def _send(self, values: dict[str, Any]) -> None:
         self.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"fxlens": values}))
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def documents(client: RecordingClient, request: pytest.FixtureRequest) -> AsyncIterator[Documents]:
+    """A workspace folder for this test alone; the documents it opens are closed after it."""
+    opened = Documents(client, request.node.name)
+    yield opened
+    opened.close_all()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def settings(client: RecordingClient, documents: Documents) -> AsyncIterator[PushedSettings]:
+    """Settings this test pushes, set back after it (before its documents close)."""
+    pushed = PushedSettings(client, client.initial_settings)
+    yield pushed
+    pushed.restore()
