@@ -28,14 +28,14 @@ export async function drive(run) {
   process.exit(result.error ? 1 : 0);
 }
 
-/** Wait until `read()` returns a truthy value (polling), and return it. */
-export async function until(read, what) {
+/** Wait until `read()` returns a truthy value (polling every `every` ms), and return it. */
+export async function until(read, what, every = 250) {
   const deadline = Date.now() + TIMEOUT;
   for (;;) {
     const value = await read().catch(() => undefined);
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(250);
+    await page.waitForTimeout(every);
   }
 }
 
