@@ -2,7 +2,8 @@
 (whether an ``nn.Module`` class traces), ``serve``.
 
 None of ``check``, ``nodes`` and ``trace`` imports torch in this process: models are built and traced by the
-supervised worker. Usage errors exit with 2 and the subcommand's usage.
+supervised worker. Usage errors exit with 2 and the subcommand's usage. Each command imports what
+it runs only once chosen, so a warm worker (``FXLENS_WARM_WORKER``) starts before the server's imports.
 """
 
 from __future__ import annotations
@@ -13,11 +14,6 @@ import sys
 from collections.abc import Sequence
 
 import fxlens
-from fxlens.cli.check import run_check
-from fxlens.cli.files import MissingPath
-from fxlens.cli.nodes import UsageError, run_nodes
-from fxlens.cli.trace import TraceUsageError, run_trace
-from fxlens.lint import RULES, code_range
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,10 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "serve":
-        from fxlens.lsp.server import run
+        return _serve(args)
+    from fxlens.cli.check import run_check
+    from fxlens.cli.files import MissingPath
+    from fxlens.cli.nodes import UsageError, run_nodes
+    from fxlens.cli.trace import TraceUsageError, run_trace
 
-        run(tcp=args.tcp, log_messages=args.log_messages)
-        return 0
     try:
         if args.command == "trace":
             return run_trace(args)
@@ -44,12 +42,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+WARM_WORKER = "FXLENS_WARM_WORKER"  # "1": the client knows code may run here (a trusted workspace)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Run the language server; with ``FXLENS_WARM_WORKER=1``, a worker importing torch at once.
+
+    The client says so in the environment rather than by an option, so a server older than the
+    client starts all the same; the variable is removed, so no worker or model sees it.
+    """
+    from fxlens.worker import process
+
+    standby = None
+    if os.environ.pop(WARM_WORKER, "") == "1":
+        try:
+            standby = process.start(sys.executable, process.DEFAULT_MEMORY_LIMIT)
+        except OSError:  # the session's own start will report it, with the interpreter it settles on
+            pass
+    from fxlens.lsp.server import run
+
+    run(tcp=args.tcp, log_messages=args.log_messages, standby=standby)
+    return 0
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(prog="fxlens", description="Node names for torch.fx feature extraction.")
     parser.add_argument("--version", action="version", version=f"fxlens {fxlens.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve = sub.add_parser(
+        "serve",
+        help="run the language server (stdio by default)",
+        epilog=f"{WARM_WORKER}=1 in the environment starts the tracing worker (it imports torch) at once, "
+        "before initialize: for a client that knows code may run in the workspace.",
+    )
     serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for LSP clients)")
     serve.add_argument("--log-messages", action="store_true", help="log every LSP message to stderr (debugging)")
@@ -120,6 +146,8 @@ def _host_port(value: str) -> tuple[str, int]:
 
 
 def _codes(value: str) -> tuple[str, ...]:
+    from fxlens.lint import RULES, code_range
+
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     unknown = [c for c in codes if not any(rule.startswith(c) for rule in RULES)]
     if unknown:

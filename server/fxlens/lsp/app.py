@@ -17,6 +17,7 @@ from fxlens.lsp.capabilities import client_capability
 from fxlens.lsp.positions import Positions
 from fxlens.lsp.protocol import FxlensProtocol
 from fxlens.lsp.session import Session
+from fxlens.worker.process import Started
 from fxlens.workspace.parse import ParsedDocument
 
 HOVER_WAIT = 1.0  # seconds a hover may wait for a trace in flight (completion never waits)
@@ -26,6 +27,7 @@ class FxlensServer(LanguageServer):
     """A pygls server holding one ``Session``."""
 
     session: Session | None = None
+    standby: Started | None = None  # a worker started with the process, until the session takes it
     protocol: FxlensProtocol
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -36,6 +38,11 @@ class FxlensServer(LanguageServer):
         if self.session is None:
             raise RuntimeError("the server is not initialized")
         return self.session
+
+    def take_standby(self) -> Started | None:
+        """The worker started with the process, handed out once."""
+        standby, self.standby = self.standby, None
+        return standby
 
     def capability(self, *path: str) -> Any:
         """A nested client capability, or None where the client left out a level."""

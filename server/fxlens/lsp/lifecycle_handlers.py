@@ -22,7 +22,8 @@ logger = logging.getLogger("fxlens.lsp")
 def initialize(ls: FxlensServer, params: types.InitializeParams) -> None:
     settings, errors = parse_settings(params.initialization_options)
     reporter = ClientReporter(ls)
-    ls.session = reporter.session = Session(ls.workspace.root_path or ".", settings, reporter.hooks())
+    root = ls.workspace.root_path or "."
+    ls.session = reporter.session = Session(root, settings, reporter.hooks(), ls.take_standby())
     ls.session.configure(settings)
     _show_errors(ls, errors)
     if trust_stated(params.initialization_options):  # import torch while the client finishes starting

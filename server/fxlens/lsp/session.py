@@ -30,6 +30,7 @@ from fxlens.pipeline import (
     resolve_calls,
 )
 from fxlens.state import ModelState
+from fxlens.worker.process import Started
 from fxlens.worker.supervisor import Superseded, Supervisor
 from fxlens.workspace.callsite import CallSite, Position
 from fxlens.workspace.config import ConfigError, load_config
@@ -60,8 +61,9 @@ class Hooks:
 class Session:
     """Documents, workspace and worker of one language-server process."""
 
-    def __init__(self, root: str, settings: Settings, hooks: Hooks):
+    def __init__(self, root: str, settings: Settings, hooks: Hooks, standby: Started | None = None):
         self.hooks = hooks
+        self._standby = standby  # a worker started with the server, for the first supervisor
         self.docs = OpenDocuments(self._parsed, settings.max_file_size or MAX_FILE_SIZE)
         self.findings: dict[str, tuple[int, list[Finding]]] = {}  # uri -> (version, findings)
         self.dependencies: dict[str, set[str]] = {}  # uri -> workspace files its models import
@@ -84,6 +86,8 @@ class Session:
         """Apply settings; a changed interpreter, timeout or trust restarts the worker."""
         old_worker = self._worker_settings()
         self.settings = settings
+        if not settings.execute_code:
+            self._discard_standby()
         config = self.project_config
         if settings.default_input_shape is not None and config.input_shapes is None:  # the project's input wins
             config = replace(config, input_shapes=(settings.default_input_shape,))
@@ -106,8 +110,12 @@ class Session:
         if self.supervisor is not None or not self.settings.execute_code:
             return
         launch, _ = self._worker_settings()
+        standby, self._standby = self._standby, None
         self.supervisor = Supervisor(
-            launch.interpreter, timeout=launch.timeout, log=lambda line: logger.info("worker: %s", line)
+            launch.interpreter,
+            timeout=launch.timeout,
+            log=lambda line: logger.info("worker: %s", line),
+            standby=standby,
         )
         self._worker_ready.set()
         self._in_background(self._warm(self.supervisor))
@@ -131,10 +139,16 @@ class Session:
         """The latest parse of each open document (possibly of an older text while one is parsed)."""
         return self.docs.parsed
 
+    def _discard_standby(self) -> None:
+        if self._standby is not None:
+            self._standby.discard()
+            self._standby = None
+
     async def stop(self) -> None:
         self.docs.shutdown()
         for task in self._pending.values():
             task.cancel()
+        self._discard_standby()
         if self.supervisor is not None:
             await self.supervisor.stop()
 

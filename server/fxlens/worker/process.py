@@ -7,21 +7,27 @@ server's environment), its address-space cap, and a channel of two dedicated pip
 and stderr (user code's prints, faulthandler's stack dumps) are one pipe, forwarded to ``log``
 line by line up to a budget per request, the recent part kept for crash reports. The worker
 leads a new session, so ending it ends its process group: every process a model started that
-did not start a session of its own.
+did not start a session of its own. ``start`` needs no event loop, so a worker can be started
+before the server has imported what it serves with, and attached to the loop later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import contextlib
+import functools
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import fxlens
 from fxlens.worker import protocol
@@ -33,18 +39,7 @@ TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
 # read only then, late on a loaded machine; the bound matters only when a stray process holds the pipe.
 OUTPUT_DRAIN = 5.0
 EXIT_WAIT = 2.0  # seconds a worker asked to exit gets before it is killed
-
-
-class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
-    """``create_subprocess_exec``'s protocol, telling when the process ends (its pipes may stay open)."""
-
-    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop):
-        super().__init__(limit=limit, loop=loop)
-        self.exited = asyncio.Event()
-
-    def process_exited(self) -> None:
-        super().process_exited()
-        self.exited.set()
+DEFAULT_MEMORY_LIMIT = 8 * 1024**3  # bytes of address space a worker may have
 
 
 class WorkerProcess:
@@ -52,15 +47,16 @@ class WorkerProcess:
 
     def __init__(
         self,
-        process: asyncio.subprocess.Process,
-        exited: asyncio.Event,
+        process: subprocess.Popen[bytes],
+        output: asyncio.StreamReader,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         log: Callable[[str], None],
         output_limit: int,
     ):
         self.process = process
-        self._exited = exited
+        self._exited = asyncio.Event()
+        self._output = output
         self._reader = reader
         self._writer = writer
         self._log = log
@@ -69,6 +65,27 @@ class WorkerProcess:
         self._tail: collections.deque[bytes] = collections.deque(maxlen=64)
         self._output_done = asyncio.Event()
         self._output_task = asyncio.create_task(self._forward_output())
+        loop = asyncio.get_running_loop()
+        threading.Thread(target=_reap, args=(process, loop, self._exited), daemon=True).start()
+
+    @classmethod
+    async def attach(cls, started: Started, log: Callable[[str], None], output_limit: int) -> WorkerProcess:
+        """The worker ``started`` with its channel and output read in the running loop."""
+        loop = asyncio.get_running_loop()
+        try:
+            output = asyncio.StreamReader(limit=OUTPUT_CHUNK)
+            assert started.process.stdout is not None
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(output), started.process.stdout)
+            reader = asyncio.StreamReader(limit=protocol.MAX_FRAME)
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), started.replies)
+            requests, stream_protocol = await loop.connect_write_pipe(
+                asyncio.streams.FlowControlMixin, started.requests
+            )
+        except BaseException:  # cancelled (the supervisor stopped) or failed: the process must not outlive us
+            started.discard()
+            raise
+        writer = asyncio.StreamWriter(requests, stream_protocol, None, loop)
+        return cls(started.process, output, reader, writer, log, output_limit)
 
     @property
     def pid(self) -> int:
@@ -91,8 +108,7 @@ class WorkerProcess:
     async def exited(self) -> int:
         """Wait until the process has ended; its return code.
 
-        Not ``Process.wait()``: that also waits for the output pipe to close, which a process
-        the model forked keeps open.
+        Not the end of its output: a process the model forked may keep that pipe open.
         """
         await self._exited.wait()
         assert self.process.returncode is not None
@@ -128,11 +144,9 @@ class WorkerProcess:
 
     async def _forward_output(self) -> None:
         """Pass stdout/stderr to ``log`` line by line, at most ``output_limit`` bytes per request."""
-        stdout = self.process.stdout
-        assert stdout is not None
         pending = b""
         try:
-            while chunk := await stdout.read(OUTPUT_CHUNK):
+            while chunk := await self._output.read(OUTPUT_CHUNK):
                 self._tail.append(chunk)
                 if self._output_budget <= 0:
                     continue
@@ -152,75 +166,119 @@ class WorkerProcess:
             self._output_done.set()
 
 
-class Launcher:
-    """Spawns workers with one interpreter and memory cap; owns the package directory they share."""
+@dataclass
+class Started:
+    """A worker process whose channel is not yet read by an event loop: ``fxlens serve`` with
+    ``FXLENS_WARM_WORKER=1`` starts one before the server's own imports, and the first supervisor
+    with the same interpreter and memory cap attaches it (``Launcher``)."""
 
-    def __init__(self, interpreter: str, memory_limit: int, log: Callable[[str], None], output_limit: int):
+    interpreter: str
+    memory_limit: int
+    process: subprocess.Popen[bytes]
+    requests: BinaryIO  # the write end of the request pipe
+    replies: BinaryIO  # the read end of the reply pipe
+
+    def discard(self) -> None:
+        """End the process and its group and close its pipes (for a worker nobody attached).
+
+        The pipes are closed as file objects, which a transport that took one closes again
+        harmlessly: never by descriptor, whose number a later worker's pipe may have by then.
+        """
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for pipe in (self.requests, self.replies, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def start(interpreter: str, memory_limit: int) -> Started:
+    """Start ``python -m fxlens.worker`` in a new session; ``OSError`` if the interpreter cannot run.
+
+    Synchronous, so it needs no event loop: the worker's ``import torch`` can begin before the
+    server's.
+    """
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [interpreter, "-m", "fxlens.worker",
+             "--channel", f"{request_read},{reply_write}", "--memory-limit", str(memory_limit)],
+            pass_fds=(request_read, reply_write),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=package_home(), env=_environment(), start_new_session=True,
+        )  # fmt: skip
+    except BaseException:
+        for fd in (request_write, reply_read):
+            os.close(fd)
+        raise
+    finally:
+        os.close(request_read)
+        os.close(reply_write)
+    return Started(
+        interpreter, memory_limit, process, os.fdopen(request_write, "wb", 0), os.fdopen(reply_read, "rb", 0)
+    )
+
+
+def _reap(process: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop, exited: asyncio.Event) -> None:
+    """Wait for ``process`` in a thread of its own (as asyncio's threaded child watcher does), then
+    tell ``loop``."""
+    process.wait()
+    with contextlib.suppress(RuntimeError):  # the loop closed first: nobody is waiting any more
+        loop.call_soon_threadsafe(exited.set)
+
+
+class Launcher:
+    """Starts workers with one interpreter and memory cap, the first from ``standby`` when it has both."""
+
+    def __init__(
+        self,
+        interpreter: str,
+        memory_limit: int,
+        log: Callable[[str], None],
+        output_limit: int,
+        standby: Started | None = None,
+    ):
         self.interpreter = interpreter
         self.memory_limit = memory_limit
         self.log = log
         self.output_limit = output_limit
-        self._home: str | None = None
+        self._standby = standby
+        if standby is not None and (standby.interpreter, standby.memory_limit) != (interpreter, memory_limit):
+            standby.discard()
+            self._standby = None
 
     async def spawn(self) -> WorkerProcess:
-        """Start ``python -m fxlens.worker`` in a new session; ``OSError`` if the interpreter cannot run."""
-        loop = asyncio.get_running_loop()
-        request_read, request_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        try:
-            transport, watcher = await loop.subprocess_exec(
-                lambda: _Protocol(limit=OUTPUT_CHUNK, loop=loop),
-                self.interpreter, "-m", "fxlens.worker",
-                "--channel", f"{request_read},{reply_write}", "--memory-limit", str(self.memory_limit),
-                pass_fds=(request_read, reply_write),
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                cwd=self._package_home(), env=self._environment(), start_new_session=True,
-            )  # fmt: skip
-            process = asyncio.subprocess.Process(transport, watcher, loop)
-        except BaseException:
-            for fd in (request_write, reply_read):
-                os.close(fd)
-            raise
-        finally:
-            os.close(request_read)
-            os.close(reply_write)
-        try:
-            reader = asyncio.StreamReader(limit=protocol.MAX_FRAME)
-            replies = os.fdopen(reply_read, "rb", 0)
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), replies)
-            requests, stream_protocol = await loop.connect_write_pipe(
-                asyncio.streams.FlowControlMixin, os.fdopen(request_write, "wb", 0)
-            )
-        except BaseException:  # cancelled (the supervisor stopped) or failed: the process must not outlive us
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await watcher.exited.wait()
-            raise
-        writer = asyncio.StreamWriter(requests, stream_protocol, None, loop)
-        return WorkerProcess(process, watcher.exited, reader, writer, self.log, self.output_limit)
+        """A new worker, attached to the running loop; ``OSError`` if the interpreter cannot run."""
+        started, self._standby = self._standby or start(self.interpreter, self.memory_limit), None
+        return await WorkerProcess.attach(started, self.log, self.output_limit)
 
     def close(self) -> None:
-        """Remove the package directory (after the last worker ended)."""
-        if self._home is not None:
-            shutil.rmtree(self._home, ignore_errors=True)
-            self._home = None
+        """End the standby if no spawn took it."""
+        if self._standby is not None:
+            self._standby.discard()
+            self._standby = None
 
-    def _package_home(self) -> str:
-        """A directory holding only a link to this fxlens package: the worker's cwd and PYTHONPATH.
 
-        Putting fxlens's parent directory on the path instead could bring the server's whole
-        site-packages (its torch included) into the workspace's interpreter.
-        """
-        if self._home is None:
-            self._home = tempfile.mkdtemp(prefix="fxlens-worker-")
-            os.symlink(Path(fxlens.__file__).parent, Path(self._home) / "fxlens")
-        return self._home
+@functools.cache
+def package_home() -> str:
+    """A directory holding only a link to this fxlens package: every worker's cwd and PYTHONPATH,
+    removed when this process exits.
 
-    def _environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (self._package_home(), env.get("PYTHONPATH", "")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["CUDA_VISIBLE_DEVICES"] = ""  # tracing needs no GPU; a CUDA context would blow the memory cap
-        env["OMP_NUM_THREADS"] = "1"  # meta tensors do no arithmetic; fewer threads, less address space
-        return env
+    Putting fxlens's parent directory on the path instead could bring the server's whole
+    site-packages (its torch included) into the workspace's interpreter.
+    """
+    home = tempfile.mkdtemp(prefix="fxlens-worker-")
+    os.symlink(Path(fxlens.__file__).parent, Path(home) / "fxlens")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    return home
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_home(), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["CUDA_VISIBLE_DEVICES"] = ""  # tracing needs no GPU; a CUDA context would blow the memory cap
+    env["OMP_NUM_THREADS"] = "1"  # meta tensors do no arithmetic; fewer threads, less address space
+    return env

@@ -31,15 +31,14 @@ from fxlens.worker import protocol
 from fxlens.worker.cache import Result, TableCache, Versions, cache_key, default_cache_dir, normalize_path
 from fxlens.worker.exchange import WorkerLost, request_table
 from fxlens.worker.job import Job, Progress
-from fxlens.worker.lost import GiB, LostWorker, lost_worker_problem
-from fxlens.worker.process import Launcher, WorkerProcess
+from fxlens.worker.lost import LostWorker, lost_worker_problem
+from fxlens.worker.process import DEFAULT_MEMORY_LIMIT, Launcher, Started, WorkerProcess
 from fxlens.worker.state import WorkerState, check_transition
 from fxlens.workspace.spec import ModelSpec
 
 DocumentKey = tuple[str, int]  # (uri, version)
 
 DEFAULT_TIMEOUT = 30.0
-DEFAULT_MEMORY_LIMIT = 8 * GiB
 
 _logger = logging.getLogger("fxlens.worker")
 _START_ERRORS = (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, protocol.ProtocolError, KeyError)
@@ -55,7 +54,9 @@ class Supervisor:
     ``interpreter`` runs the worker (it needs torch, not fxlens); ``timeout`` bounds one request
     (seconds), ``memory_limit`` the worker's address space (bytes, 0 for none), ``start_timeout``
     the worker's start-up (importing torch). ``log`` receives the worker's output (bounded to
-    ``output_limit`` bytes per request) and every change of the worker's state.
+    ``output_limit`` bytes per request) and every change of the worker's state. ``standby``, a
+    worker started earlier (``fxlens.worker.process.start``), is the first worker when it has the
+    same interpreter and memory cap, and is ended otherwise.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class Supervisor:
         cache: TableCache | None = None,
         log: Callable[[str], None] = _logger.info,
         output_limit: int = 64 * 1024,
+        standby: Started | None = None,
     ):
         self.interpreter = interpreter
         self.timeout = timeout
@@ -77,7 +79,7 @@ class Supervisor:
         self.log = log
         self.traces_run = 0  # requests a worker ran (cache hits, merged requests and re-sends excluded)
         self.workers_started = 0
-        self._launcher = Launcher(interpreter, memory_limit, log, output_limit)
+        self._launcher = Launcher(interpreter, memory_limit, log, output_limit, standby)
         self._state = WorkerState.DEAD
         self._process: WorkerProcess | None = None
         self._starting: asyncio.Task[WorkerProcess | Problem] | None = None
