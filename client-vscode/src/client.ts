@@ -14,7 +14,7 @@ import { DOCUMENT_SELECTOR } from "./documents";
 import type { ServerClient, Subscription, Target } from "./lifecycle";
 import { LeveledWriter, TraceWriter } from "./log";
 import { answerConfiguration, type FxlensOptions } from "./options";
-import { ServerProcesses } from "./serverProcess";
+import { ServerProcesses, serverEnvironment } from "./serverProcess";
 
 /**
  * How long a stopping server may take to answer `shutdown` and exit. vscode-languageclient's 2 s
@@ -80,7 +80,7 @@ export class FxlensClient implements ServerClient {
  * directory on sys.path).
  */
 export function launchServer(target: Target, extensionPath: string): ServerProcesses {
-  return new ServerProcesses(target.launch.command, target.launch.args, extensionPath);
+  return new ServerProcesses(target.launch.command, target.launch.args, extensionPath, serverEnvironment(target.launch.options));
 }
 
 /** The client of `processes`' server (see `launchServer`). */

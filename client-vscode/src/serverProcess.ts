@@ -6,6 +6,16 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import type { LaunchedServer } from "./lifecycle";
+import type { FxlensOptions } from "./options";
+
+/**
+ * What the server's environment adds for `options`: in a trusted workspace `FXLENS_WARM_WORKER=1`,
+ * so the server starts its tracing worker (and the worker's `import torch`) before its own imports.
+ * A variable, not an option: a server older than the extension ignores it.
+ */
+export function serverEnvironment(options: Pick<FxlensOptions, "executeCode">): Record<string, string> {
+  return options.executeCode ? { FXLENS_WARM_WORKER: "1" } : {};
+}
 
 /** A server still running this long after its client stopped is killed (vscode-languageclient's own grace). */
 const EXIT_GRACE_MS = 2_000;
@@ -16,11 +26,12 @@ export class ServerProcesses implements LaunchedServer {
   private unclaimed: ChildProcess | undefined;
   private current: ChildProcess | undefined;
 
-  /** Spawns the first process at once, in `cwd`. */
+  /** Spawns the first process at once, in `cwd`, with `env` added to this process's environment. */
   constructor(
     private readonly command: string,
     private readonly args: readonly string[],
     private readonly cwd: string,
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {
     this.unclaimed = this.spawn();
   }
@@ -53,7 +64,7 @@ export class ServerProcesses implements LaunchedServer {
   }
 
   private spawn(): ChildProcess {
-    const child = spawn(this.command, [...this.args], { cwd: this.cwd, stdio: "pipe" });
+    const child = spawn(this.command, [...this.args], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: "pipe" });
     // A failed spawn is reported by the preflight (or by `next`); the event must not go unheard.
     child.on("error", () => undefined);
     return child;

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { ServerProcesses } from "../src/serverProcess";
+import { ServerProcesses, serverEnvironment } from "../src/serverProcess";
 
 /** A "server" that answers one line on stdin with its pid and waits to be killed. */
 const ECHO_PID = ["-e", "process.stdin.once('data', () => process.stdout.write(String(process.pid))); setInterval(() => {}, 1000);"];
@@ -26,6 +26,13 @@ function alive(pid: number): boolean {
   }
 }
 
+describe("serverEnvironment", () => {
+  it("asks for a warm worker only where code may run", () => {
+    assert.deepEqual(serverEnvironment({ executeCode: true }), { FXLENS_WARM_WORKER: "1" });
+    assert.deepEqual(serverEnvironment({ executeCode: false }), {});
+  });
+});
+
 describe("ServerProcesses", () => {
   it("spawns the first process before any client asks, and hands that one to the first start", async () => {
     const processes = new ServerProcesses(process.execPath, ECHO_PID, os.tmpdir());
@@ -39,6 +46,15 @@ describe("ServerProcesses", () => {
     first.kill();
     second.kill();
     await Promise.all([exited(first), exited(second)]);
+  });
+
+  it("adds its environment to the extension's", async () => {
+    const printsEnv = ["-e", "process.stdout.write(JSON.stringify([process.env.FXLENS_WARM_WORKER, process.env.PATH]))"];
+    const processes = new ServerProcesses(process.execPath, printsEnv, os.tmpdir(), serverEnvironment({ executeCode: true }));
+    const child = await processes.next(() => undefined);
+    const [output] = await once(child.stdout!, "data");
+    assert.deepEqual(JSON.parse(String(output)), ["1", process.env.PATH]);
+    await exited(child);
   });
 
   it("tells the client when its process exits", async () => {
