@@ -9,12 +9,13 @@ import type { LaunchedServer } from "./lifecycle";
 import type { FxlensOptions } from "./options";
 
 /**
- * What the server's environment adds for `options`: in a trusted workspace `FXLENS_WARM_WORKER=1`,
- * so the server starts its tracing worker (and the worker's `import torch`) before its own imports.
- * A variable, not an option: a server older than the extension ignores it.
+ * What the server's environment adds for `options`: in a trusted workspace `FXLENS_WARM_WORKER`, so
+ * the server starts its tracing worker (and the worker's `import torch`) before its own imports,
+ * with the interpreter `fxlens.interpreter` names, else (`1`) the server's own. A variable, not an
+ * option: a server older than the extension ignores it.
  */
-export function serverEnvironment(options: Pick<FxlensOptions, "executeCode">): Record<string, string> {
-  return options.executeCode ? { FXLENS_WARM_WORKER: "1" } : {};
+export function serverEnvironment(options: Pick<FxlensOptions, "executeCode" | "interpreter">): Record<string, string> {
+  return options.executeCode ? { FXLENS_WARM_WORKER: options.interpreter ?? "1" } : {};
 }
 
 /** A server still running this long after its client stopped is killed (vscode-languageclient's own grace). */

@@ -27,9 +27,10 @@ function alive(pid: number): boolean {
 }
 
 describe("serverEnvironment", () => {
-  it("asks for a warm worker only where code may run", () => {
-    assert.deepEqual(serverEnvironment({ executeCode: true }), { FXLENS_WARM_WORKER: "1" });
-    assert.deepEqual(serverEnvironment({ executeCode: false }), {});
+  it("asks for a warm worker only where code may run, with the interpreter the settings name", () => {
+    assert.deepEqual(serverEnvironment({ executeCode: true, interpreter: null }), { FXLENS_WARM_WORKER: "1" });
+    assert.deepEqual(serverEnvironment({ executeCode: true, interpreter: "/venv/bin/python" }), { FXLENS_WARM_WORKER: "/venv/bin/python" });
+    assert.deepEqual(serverEnvironment({ executeCode: false, interpreter: "/venv/bin/python" }), {});
   });
 });
 
@@ -50,7 +51,7 @@ describe("ServerProcesses", () => {
 
   it("adds its environment to the extension's", async () => {
     const printsEnv = ["-e", "process.stdout.write(JSON.stringify([process.env.FXLENS_WARM_WORKER, process.env.PATH]))"];
-    const processes = new ServerProcesses(process.execPath, printsEnv, os.tmpdir(), serverEnvironment({ executeCode: true }));
+    const processes = new ServerProcesses(process.execPath, printsEnv, os.tmpdir(), serverEnvironment({ executeCode: true, interpreter: null }));
     const child = await processes.next(() => undefined);
     const [output] = await once(child.stdout!, "data");
     assert.deepEqual(JSON.parse(String(output)), ["1", process.env.PATH]);

@@ -185,6 +185,21 @@ async def test_a_warm_worker_gives_way_to_the_interpreter_the_settings_name(warm
 
 
 @needs_proc
+async def test_a_warm_worker_can_be_started_with_the_interpreter_the_settings_will_name(tmp_path: Path) -> None:
+    interpreter = tmp_path / "python"
+    interpreter.symlink_to(sys.executable)
+    server = await start_server(tmp_path, FXLENS_WARM_WORKER=str(interpreter))
+    try:
+        worker = await one_worker(server)
+        assert command_of(worker)[0] == str(interpreter)
+        await initialize_with(server, tmp_path, {"executeCode": True, "interpreter": str(interpreter)})
+        await asyncio.sleep(1.0)
+        assert workers_of(server.pid) == [worker]
+    finally:
+        await end(server)
+
+
+@needs_proc
 async def test_a_warm_worker_ends_with_a_server_no_client_initialized(warm_server) -> None:
     worker = await one_worker(warm_server)
     assert warm_server.stdin is not None

@@ -42,21 +42,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-WARM_WORKER = "FXLENS_WARM_WORKER"  # "1": the client knows code may run here (a trusted workspace)
+WARM_WORKER = "FXLENS_WARM_WORKER"  # set by a client that knows code may run here (a trusted workspace)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Run the language server; with ``FXLENS_WARM_WORKER=1``, a worker importing torch at once.
+    """Run the language server; with ``FXLENS_WARM_WORKER`` set, a worker importing torch at once.
 
-    The client says so in the environment rather than by an option, so a server older than the
+    Its value is the interpreter the client's settings name for the worker, or ``1`` for the
+    server's own (the default): the session takes the worker only for the interpreter it settles
+    on. The client says so in the environment rather than by an option, so a server older than the
     client starts all the same; the variable is removed, so no worker or model sees it.
     """
     from fxlens.worker import process
 
     standby = None
-    if os.environ.pop(WARM_WORKER, "") == "1":
+    if warm := os.environ.pop(WARM_WORKER, ""):
         try:
-            standby = process.start(sys.executable, process.DEFAULT_MEMORY_LIMIT)
+            standby = process.start(sys.executable if warm == "1" else warm, process.DEFAULT_MEMORY_LIMIT)
         except OSError:  # the session's own start will report it, with the interpreter it settles on
             pass
     from fxlens.lsp.server import run
@@ -73,8 +75,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve = sub.add_parser(
         "serve",
         help="run the language server (stdio by default)",
-        epilog=f"{WARM_WORKER}=1 in the environment starts the tracing worker (it imports torch) at once, "
-        "before initialize: for a client that knows code may run in the workspace.",
+        epilog=f"{WARM_WORKER}=1 (or =INTERPRETER) in the environment starts the tracing worker, which imports "
+        "torch, at once: for a client that knows code may run in the workspace.",
     )
     serve.add_argument("--tcp", type=_host_port, metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for LSP clients)")
