@@ -53,12 +53,12 @@ def _serve(args: argparse.Namespace) -> int:
     on. The client says so in the environment rather than by an option, so a server older than the
     client starts all the same; the variable is removed, so no worker or model sees it.
     """
-    from fxlens.worker import process
+    from fxlens.worker import spawn
 
     standby = None
     if warm := os.environ.pop(WARM_WORKER, ""):
         try:
-            standby = process.start(sys.executable if warm == "1" else warm, process.DEFAULT_MEMORY_LIMIT)
+            standby = spawn.start(sys.executable if warm == "1" else warm, spawn.DEFAULT_MEMORY_LIMIT)
         except OSError:  # the session's own start will report it, with the interpreter it settles on
             pass
     from fxlens.lsp.server import run

@@ -17,7 +17,7 @@ from fxlens.lsp.capabilities import client_capability
 from fxlens.lsp.positions import Positions
 from fxlens.lsp.protocol import FxlensProtocol
 from fxlens.lsp.session import Session
-from fxlens.worker.process import Started
+from fxlens.worker.spawn import Started
 from fxlens.workspace.parse import ParsedDocument
 
 HOVER_WAIT = 1.0  # seconds a hover may wait for a trace in flight (completion never waits)

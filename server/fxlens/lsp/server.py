@@ -10,7 +10,7 @@ import logging
 from fxlens.lsp import document_handlers, feature_handlers, lifecycle_handlers  # noqa: F401 - they register
 from fxlens.lsp.app import server
 from fxlens.lsp.transport import serve_stdio, serve_tcp
-from fxlens.worker.process import Started
+from fxlens.worker.spawn import Started
 
 
 def run(tcp: tuple[str, int] | None = None, log_messages: bool = False, standby: Started | None = None) -> None:

@@ -30,7 +30,7 @@ from fxlens.pipeline import (
     resolve_calls,
 )
 from fxlens.state import ModelState
-from fxlens.worker.process import Started
+from fxlens.worker.spawn import Started
 from fxlens.worker.supervisor import Superseded, Supervisor
 from fxlens.workspace.callsite import CallSite, Position
 from fxlens.workspace.config import ConfigError, load_config

@@ -1,36 +1,26 @@
-"""One worker process: spawned in its own session with the channel pipes, its output logged, ended with its group.
+"""One running worker process in the event loop: its channel, its output logged, ended with its group.
 
 This is the plumbing under ``Supervisor``: it knows pipes, signals and process groups, not
-requests. The worker gets a directory holding only a link to the fxlens package as its cwd and
-``PYTHONPATH`` (so the workspace's interpreter imports this fxlens and nothing else of the
-server's environment), its address-space cap, and a channel of two dedicated pipes. Its stdout
-and stderr (user code's prints, faulthandler's stack dumps) are one pipe, forwarded to ``log``
-line by line up to a budget per request, the recent part kept for crash reports. The worker
-leads a new session, so ending it ends its process group: every process a model started that
-did not start a session of its own. ``start`` needs no event loop, so a worker can be started
-before the server has imported what it serves with, and attached to the loop later.
+requests. A worker is started by ``fxlens.worker.spawn`` (no event loop needed) and attached to
+the running loop here. Its stdout and stderr (user code's prints, faulthandler's stack dumps) are
+one pipe, forwarded to ``log`` line by line up to a budget per request, the recent part kept for
+crash reports. The worker leads a new session, so ending it ends its process group: every
+process a model started that did not start a session of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import collections
 import contextlib
-import functools
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
 
-import fxlens
 from fxlens.worker import protocol
+from fxlens.worker.spawn import Started, start
 
 OUTPUT_CHUNK = 64 * 1024  # bytes of output read at a time
 LINE_LIMIT = 4096  # a longer line without a newline is logged in pieces
@@ -39,7 +29,6 @@ TAIL_BYTES = 16 * 1024  # recent worker output kept for crash reports
 # read only then, late on a loaded machine; the bound matters only when a stray process holds the pipe.
 OUTPUT_DRAIN = 5.0
 EXIT_WAIT = 2.0  # seconds a worker asked to exit gets before it is killed
-DEFAULT_MEMORY_LIMIT = 8 * 1024**3  # bytes of address space a worker may have
 
 
 class WorkerProcess:
@@ -166,60 +155,6 @@ class WorkerProcess:
             self._output_done.set()
 
 
-@dataclass
-class Started:
-    """A worker process whose channel is not yet read by an event loop: ``fxlens serve`` with
-    ``FXLENS_WARM_WORKER=1`` starts one before the server's own imports, and the first supervisor
-    with the same interpreter and memory cap attaches it (``Launcher``)."""
-
-    interpreter: str
-    memory_limit: int
-    process: subprocess.Popen[bytes]
-    requests: BinaryIO  # the write end of the request pipe
-    replies: BinaryIO  # the read end of the reply pipe
-
-    def discard(self) -> None:
-        """End the process and its group and close its pipes (for a worker nobody attached).
-
-        The pipes are closed as file objects, which a transport that took one closes again
-        harmlessly: never by descriptor, whose number a later worker's pipe may have by then.
-        """
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        for pipe in (self.requests, self.replies, self.process.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
-def start(interpreter: str, memory_limit: int) -> Started:
-    """Start ``python -m fxlens.worker`` in a new session; ``OSError`` if the interpreter cannot run.
-
-    Synchronous, so it needs no event loop: the worker's ``import torch`` can begin before the
-    server's.
-    """
-    request_read, request_write = os.pipe()
-    reply_read, reply_write = os.pipe()
-    try:
-        process = subprocess.Popen(
-            [interpreter, "-m", "fxlens.worker",
-             "--channel", f"{request_read},{reply_write}", "--memory-limit", str(memory_limit)],
-            pass_fds=(request_read, reply_write),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=package_home(), env=_environment(), start_new_session=True,
-        )  # fmt: skip
-    except BaseException:
-        for fd in (request_write, reply_read):
-            os.close(fd)
-        raise
-    finally:
-        os.close(request_read)
-        os.close(reply_write)
-    return Started(
-        interpreter, memory_limit, process, os.fdopen(request_write, "wb", 0), os.fdopen(reply_read, "rb", 0)
-    )
-
-
 def _reap(process: subprocess.Popen[bytes], loop: asyncio.AbstractEventLoop, exited: asyncio.Event) -> None:
     """Wait for ``process`` in a thread of its own (as asyncio's threaded child watcher does), then
     tell ``loop``."""
@@ -258,27 +193,3 @@ class Launcher:
         if self._standby is not None:
             self._standby.discard()
             self._standby = None
-
-
-@functools.cache
-def package_home() -> str:
-    """A directory holding only a link to this fxlens package: every worker's cwd and PYTHONPATH,
-    removed when this process exits.
-
-    Putting fxlens's parent directory on the path instead could bring the server's whole
-    site-packages (its torch included) into the workspace's interpreter.
-    """
-    home = tempfile.mkdtemp(prefix="fxlens-worker-")
-    os.symlink(Path(fxlens.__file__).parent, Path(home) / "fxlens")
-    atexit.register(shutil.rmtree, home, ignore_errors=True)
-    return home
-
-
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_home(), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["CUDA_VISIBLE_DEVICES"] = ""  # tracing needs no GPU; a CUDA context would blow the memory cap
-    env["OMP_NUM_THREADS"] = "1"  # meta tensors do no arithmetic; fewer threads, less address space
-    return env

@@ -32,7 +32,8 @@ from fxlens.worker.cache import Result, TableCache, Versions, cache_key, default
 from fxlens.worker.exchange import WorkerLost, request_table
 from fxlens.worker.job import Job, Progress
 from fxlens.worker.lost import LostWorker, lost_worker_problem
-from fxlens.worker.process import DEFAULT_MEMORY_LIMIT, Launcher, Started, WorkerProcess
+from fxlens.worker.process import Launcher, WorkerProcess
+from fxlens.worker.spawn import DEFAULT_MEMORY_LIMIT, Started
 from fxlens.worker.state import WorkerState, check_transition
 from fxlens.workspace.spec import ModelSpec
 
