@@ -10,6 +10,7 @@ import {
   type ServerOptions,
   State,
 } from "vscode-languageclient/node";
+import { answerOf, type CompletionRefill } from "./completionRefill";
 import { DOCUMENT_SELECTOR } from "./documents";
 import type { ServerClient, Subscription, Target } from "./lifecycle";
 import { LeveledWriter, TraceWriter } from "./log";
@@ -29,6 +30,8 @@ export interface ClientContext {
   readonly output: vscode.LogOutputChannel;
   /** The options of the running server, for its `workspace/configuration` requests. */
   readonly currentOptions: () => FxlensOptions | undefined;
+  /** Hears every completion answer, so an empty one given while tracing can be asked again. */
+  readonly refill: CompletionRefill;
 }
 
 /** A `LanguageClient` as the lifecycle drives it; `languageClient` is there for requests. */
@@ -99,6 +102,12 @@ export function createClient(target: Target, processes: ServerProcesses, context
     traceOutputChannel: writerChannel(context.output, new TraceWriter(context.output)),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
+      provideCompletionItem: async (document, position, completionContext, token, next) => {
+        const answered = await next(document, position, completionContext, token);
+        const spot = { uri: document.uri.toString(), line: position.line, character: position.character, lineText: document.lineAt(position.line).text };
+        context.refill.answered(spot, answerOf(answered));
+        return answered;
+      },
       workspace: {
         configuration: async (params, token, next) => {
           const answered = await next(params, token);

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { bundlePaths, serverCommand } from "./bundle";
 import { createClient, type FxlensClient, launchServer } from "./client";
+import { CompletionRefill, type Spot } from "./completionRefill";
 import { chooseInterpreter } from "./interpreter";
 import { type LifecycleHost, ServerLifecycle, type Target } from "./lifecycle";
 import type { Logger } from "./log";
@@ -28,6 +29,7 @@ const REMEDY_LABELS: Record<Remedy, string> = {
 export class ServerManager implements LifecycleHost<FxlensClient, ServerProcesses>, vscode.Disposable {
   private readonly lifecycle = new ServerLifecycle<FxlensClient, ServerProcesses>(this);
   private toldRestricted = false;
+  private readonly refill = new CompletionRefill();
 
   constructor(
     private readonly extensionPath: string,
@@ -90,11 +92,19 @@ export class ServerManager implements LifecycleHost<FxlensClient, ServerProcesse
   }
 
   createClient(target: Target, launched: ServerProcesses): FxlensClient {
-    return createClient(target, launched, { extensionPath: this.extensionPath, output: this.output, currentOptions: () => this.lifecycle.options });
+    return createClient(target, launched, {
+      extensionPath: this.extensionPath,
+      output: this.output,
+      currentOptions: () => this.lifecycle.options,
+      refill: this.refill,
+    });
   }
 
   showStatus(state: ClientState): void {
     this.status.show(state);
+    if (state.kind === "running" && state.status.state === "idle" && this.refill.traced(cursorSpot(vscode.window.activeTextEditor))) {
+      void vscode.commands.executeCommand("editor.action.triggerSuggest");
+    }
   }
 
   report(problem: Problem): void {
@@ -140,4 +150,13 @@ export class ServerManager implements LifecycleHost<FxlensClient, ServerProcesse
   dispose(): Promise<void> {
     return this.lifecycle.dispose();
   }
+}
+
+/** The cursor of `editor` when it is one empty selection, else undefined. */
+function cursorSpot(editor: vscode.TextEditor | undefined): Spot | undefined {
+  if (editor === undefined || editor.selections.length !== 1 || !editor.selection.isEmpty) {
+    return undefined;
+  }
+  const { line, character } = editor.selection.active;
+  return { uri: editor.document.uri.toString(), line, character, lineText: editor.document.lineAt(line).text };
 }

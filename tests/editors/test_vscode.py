@@ -24,9 +24,9 @@ model = resnet18(weights=None)
 extractor = create_feature_extractor(model, return_nodes=["layer1.0.relu_1", "layer9"])
 """
 CALL_LINE = 5
-# Head traces (its first layer takes 3 channels: in VS Code the server uses the client's default input
-# shape, 1×3×224×224, over the first layer's); Net does not, and its failure is inside its submodule
-# Gate, so making Gate a leaf is the verified fix; the call on Net is where the fix goes.
+# Head traces (its first layer takes 3 channels, so its example input is 1×3×224×224); Net does not,
+# and its failure is inside its submodule Gate, so making Gate a leaf is the verified fix; the call on
+# Net is where the fix goes.
 BLOCKS = """
 from torch import nn
 from torchvision.models.feature_extraction import create_feature_extractor
@@ -67,6 +67,22 @@ class Net(nn.Module):
 
 blocks = create_feature_extractor(Net(), return_nodes=["gate", "head"])
 """
+# Three seconds to build: its trace still runs when the typing of a call on it has ended.
+SLOW = """
+import time
+
+from torch import nn
+
+
+class Slow(nn.Module):
+    def __init__(self):
+        super().__init__()
+        time.sleep(3)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x).relu()
+"""
 BLOCK_LINES = textwrap.dedent(BLOCKS).lstrip().splitlines()
 GATE_IF_LINE = BLOCK_LINES.index("        if x.sum() > 0:") + 1  # 1-based, where Net's trace fails
 HEAD_FORWARD_LINE = BLOCK_LINES.index("    def forward(self, x):") + 1  # Head's, the first
@@ -80,6 +96,7 @@ def vscode_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     workspace = tmp_path_factory.mktemp("workspace")
     (workspace / "extract.py").write_text(textwrap.dedent(SCRIPT).lstrip())
     (workspace / "blocks.py").write_text(textwrap.dedent(BLOCKS).lstrip())
+    (workspace / "slow.py").write_text(textwrap.dedent(SLOW).lstrip())
     line = textwrap.dedent(SCRIPT).lstrip().splitlines()[CALL_LINE - 1]
     column = line.index("layer1.0.relu_1") + 4
     where = {
@@ -118,6 +135,12 @@ def test_suggestions_inside_a_typed_node_string_include_real_nodes(vscode_sessio
     assert_step(vscode_session, "suggestions")
     labels = vscode_session["suggestions"]
     assert any(label.startswith("layer1.0.relu_1") for label in labels), labels
+
+
+def test_a_list_asked_for_while_its_model_is_traced_fills_in_when_the_names_arrive(vscode_session: dict) -> None:
+    assert_step(vscode_session, "refill")
+    labels = vscode_session["refill"]
+    assert any(label.startswith("relu") for label in labels), labels
 
 
 def test_the_node_view_highlights_the_selection_filters_and_puts_a_clicked_node_into_the_call(

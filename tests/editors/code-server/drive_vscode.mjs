@@ -30,6 +30,7 @@ async function run() {
   await step("classLensNodes", classLensNodes);
   await step("classLensFix", classLensFix);
   await step("classLensEdit", classLensEdit);
+  await step("refill", refill);
 }
 
 /** fxlens's entry in the language status for Python reaches "ready", at information severity (sev1). */
@@ -72,6 +73,22 @@ async function suggestions() {
   await page.keyboard.press("Escape");
   await page.keyboard.press("Control+Space");
   result.suggestions = await suggestionsWith("layer1.0.relu_1");
+}
+
+/**
+ * Back in extract.py, type a call on slow.py's `Slow` (3 s to build) and press nothing more: the
+ * list the typed quote asked for while the model was traced fills in when its names arrive.
+ */
+async function refill() {
+  await page.locator(".tab", { hasText: "extract.py" }).click();
+  await until(async () => (await page.locator(".tab.active").innerText()).includes("extract.py"), "extract.py's tab");
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("from slow import Slow");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type('late = create_feature_extractor(Slow(), return_nodes=["re');
+  result.refill = await suggestionsWith("relu");
 }
 
 /** The editor's line holding `text` (nbsp as spaces), or undefined. */
