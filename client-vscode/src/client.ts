@@ -103,9 +103,13 @@ export function createClient(target: Target, processes: ServerProcesses, context
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
       provideCompletionItem: async (document, position, completionContext, token, next) => {
+        const ticket = context.refill.asked();
         const answered = await next(document, position, completionContext, token);
-        const spot = { uri: document.uri.toString(), line: position.line, character: position.character, lineText: document.lineAt(position.line).text };
-        context.refill.answered(spot, answerOf(answered));
+        if (!token.isCancellationRequested) {
+          // A cancelled request's answer (null) is nobody's: a newer request at the cursor has its own.
+          const spot = { uri: document.uri.toString(), line: position.line, character: position.character, lineText: document.lineAt(position.line).text };
+          context.refill.answered(ticket, spot, answerOf(answered));
+        }
         return answered;
       },
       workspace: {

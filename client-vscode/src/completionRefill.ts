@@ -26,10 +26,22 @@ const NAME_CHARACTERS = /^[\w.]*$/;
 
 export class CompletionRefill {
   private waiting: Spot | undefined;
+  private requests = 0;
 
-  /** Note the server's answer at `spot`: an empty, incomplete list waits for the models, any other does not. */
-  answered(spot: Spot, answer: Answer): void {
-    this.waiting = answer.incomplete && answer.items === 0 ? spot : undefined;
+  /** A completion request is sent: its ticket for `answered`. */
+  asked(): number {
+    return ++this.requests;
+  }
+
+  /**
+   * Note the server's answer to request `ticket` at `spot`: an empty, incomplete list waits for the
+   * models, any other does not. An answer to an older request than the latest (answers may come
+   * out of order) says nothing of where the cursor is now.
+   */
+  answered(ticket: number, spot: Spot, answer: Answer): void {
+    if (ticket === this.requests) {
+      this.waiting = answer.incomplete && answer.items === 0 ? spot : undefined;
+    }
   }
 
   /** The server traced its models: whether to ask again, the editor's cursor being `cursor` (undefined: none, or a selection). */

@@ -13,7 +13,7 @@ const WAITING = { items: 0, incomplete: true };
 function refillAfter(...answers: [Spot, { items: number; incomplete: boolean }][]): CompletionRefill {
   const refill = new CompletionRefill();
   for (const [spot, answer] of answers) {
-    refill.answered(spot, answer);
+    refill.answered(refill.asked(), spot, answer);
   }
   return refill;
 }
@@ -28,6 +28,15 @@ describe("CompletionRefill", () => {
   it("asks again after the name was typed on from there (the trigger character's answer)", () => {
     assert.equal(refillAfter([AT, WAITING]).traced(TYPED_ON), true);
     assert.equal(refillAfter([AT, WAITING]).traced({ ...TYPED_ON, lineText: `${LINE}"]` }), true, "text after the cursor does not matter");
+  });
+
+  it("goes by the answer to the latest request, whatever order the answers come in", () => {
+    const refill = new CompletionRefill();
+    const first = refill.asked();
+    const latest = refill.asked();
+    refill.answered(latest, TYPED_ON, WAITING);
+    refill.answered(first, { ...AT, character: QUOTE - 2, lineText: LINE.slice(0, QUOTE - 2) }, { items: 0, incomplete: false });
+    assert.equal(refill.traced(TYPED_ON), true);
   });
 
   it("does not ask again after an answer that had items or was complete", () => {
