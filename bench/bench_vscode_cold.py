@@ -6,8 +6,7 @@ results go to BENCHMARKS.md).
 Each run starts code-server on a fresh workspace, user-data directory and fxlens cache (so the
 extension activates, starts the server and its worker, and traces resnet50 from nothing), and
 ``bench_vscode_cold.mjs`` opens the script in headless chromium, types a ``return_nodes`` string at
-its end and, pressing nothing more, waits until ``layer1.0.relu`` is in the suggestions (the quote
-asked for them; the extension asks again when the names arrive); each run's line says when each
+its end and asks for suggestions until ``layer1.0.relu`` is listed; each run's line says when each
 step of the start happened. The floor it is compared with is ``python -c "import torch, torchvision"``
 on the same machine, timed just before each run (target: floor + 0.5 s).
 Needs ``tests/editors/install_code_server.sh`` (code-server, playwright-core, chromium, the .vsix).
@@ -168,7 +167,10 @@ def describe(result: dict) -> str:
         f"{step} +{(at - opened) / 1000:.2f}" if at is not None else f"{step} ?"
         for step, at in timeline(result).items()
     )
-    return f"open -> names {seconds(result, 'open', 'names'):5.2f} s (load {result['load']:.1f}; {steps})"
+    return (
+        f"open -> names {seconds(result, 'open', 'names'):5.2f} s (load {result['load']:.1f}; {steps}; "
+        f"{result['attempts']} suggestion requests)"
+    )
 
 
 def main() -> None:
