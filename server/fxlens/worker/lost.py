@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from fxlens.nodes import Problem, SourceLocation
+from fxlens.worker.spawn import GiB
 from fxlens.workspace.spec import ModelSpec
 from fxlens.workspace.text import split_lines
-
-GiB = 1 << 30
 
 Phase = Literal["start", "import", "build", "trace"]  # "start": the request was sent, no phase reported yet
 

@@ -24,7 +24,8 @@ from typing import BinaryIO
 
 import fxlens
 
-DEFAULT_MEMORY_LIMIT = 8 * 1024**3  # bytes of address space a worker may have
+GiB = 1 << 30
+DEFAULT_MEMORY_LIMIT = 8 * GiB  # bytes of address space a worker may have
 
 
 @dataclass

@@ -56,7 +56,7 @@ class Supervisor:
     (seconds), ``memory_limit`` the worker's address space (bytes, 0 for none), ``start_timeout``
     the worker's start-up (importing torch). ``log`` receives the worker's output (bounded to
     ``output_limit`` bytes per request) and every change of the worker's state. ``standby``, a
-    worker started earlier (``fxlens.worker.process.start``), is the first worker when it has the
+    worker started earlier (``fxlens.worker.spawn.start``), is the first worker when it has the
     same interpreter and memory cap, and is ended otherwise.
     """
 
