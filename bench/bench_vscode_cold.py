@@ -1,14 +1,17 @@
 """Cold "open a resnet50 script -> node names in the completion list" in real VS Code (by hand;
 results go to BENCHMARKS.md).
 
-    python bench/bench_vscode_cold.py [--runs 5] [--bundled] [--trace]
+    python bench/bench_vscode_cold.py [--runs 5] [--bundled] [--trace] [--editor-floor] [--pause S]
 
 Each run starts code-server on a fresh workspace, user-data directory and fxlens cache (so the
 extension activates, starts the server and its worker, and traces resnet50 from nothing), and
 ``bench_vscode_cold.mjs`` opens the script in headless chromium, types a ``return_nodes`` string at
 its end and asks for suggestions until ``layer1.0.relu`` is listed; each run's line says when each
 step of the start happened. The floor it is compared with is ``python -c "import torch, torchvision"``
-on the same machine, timed just before each run (target: floor + 0.5 s).
+on the same machine, timed just before each run (target: floor + 0.5 s). With ``--editor-floor``
+each run is preceded by one in a code-server without fxlens, where the same import starts at the
+open while the driver types and asks as before: the floor under the editor's own load. ``--pause``
+waits that long between the workbench's load and the open, as a user finding the file does.
 Needs ``tests/editors/install_code_server.sh`` (code-server, playwright-core, chromium, the .vsix).
 """
 
@@ -73,8 +76,12 @@ def interpreter(home: Path, launches: Path) -> Path:
     return python
 
 
-def one_run(extensions: Path, bundled: bool, keep: Path, trace: bool = False) -> dict:
-    """One cold open in a fresh code-server; the driver's marks (epoch ms) and the launches."""
+def one_run(
+    extensions: Path, bundled: bool, keep: Path, trace: bool = False, floor: bool = False, pause: float = 0
+) -> dict:
+    """One cold open in a fresh code-server; the driver's marks (epoch ms) and the launches. With
+    ``floor``, the driver imports torch at the open instead of waiting for names (``extensions``
+    should then hold no fxlens)."""
     home = Path(tempfile.mkdtemp(prefix="run-", dir=keep))
     workspace = home / "workspace"
     workspace.mkdir()
@@ -114,6 +121,8 @@ def one_run(extensions: Path, bundled: bool, keep: Path, trace: bool = False) ->
                     "FXLENS_EXPECT": EXPECT,
                     "FXLENS_RESULT": str(output),
                     "FXLENS_SCREENSHOT": str(home / "screenshot.png"),
+                    "FXLENS_PAUSE": str(round(pause * 1000)),
+                    **({"FXLENS_FLOOR_PYTHON": sys.executable} if floor else {}),
                 },
                 capture_output=True,
                 timeout=300,
@@ -180,6 +189,10 @@ def main() -> None:
         "--bundled", action="store_true", help="run the server bundled in the .vsix, not this checkout's"
     )
     parser.add_argument("--trace", action="store_true", help="log every LSP message in the fxlens log (it costs time)")
+    parser.add_argument(
+        "--editor-floor", action="store_true", help="before each run, time the import beside code-server without fxlens"
+    )
+    parser.add_argument("--pause", type=float, default=0, help="seconds between the workbench's load and the open")
     args = parser.parse_args()
     if absent := missing():
         sys.exit(f"missing {', '.join(absent)}: run tests/editors/install_code_server.sh")
@@ -193,24 +206,41 @@ def main() -> None:
         capture_output=True,
         timeout=120,
     )
-    times, floors, over = [], [], []
+    times, floors, over, over_editor = [], [], [], []
     for run in range(args.runs):
         (floor,) = import_floor(1)  # just before each run: the load changes from run to run
+        editor_floor = None
+        if args.editor_floor:
+            plain = one_run(keep / "no-extensions", False, keep, floor=True, pause=args.pause)
+            if "error" in plain:
+                reason = plain["error"].splitlines()[0]
+                print(f"run {run + 1}: the floor in the editor failed ({plain['home']}): {reason}")
+                continue
+            editor_floor = seconds(plain, "open", "imported")
         load = os.getloadavg()[0]
-        result = {**one_run(extensions, args.bundled, keep, args.trace), "load": load}
+        result = {**one_run(extensions, args.bundled, keep, args.trace, pause=args.pause), "load": load}
         if "error" in result:
             print(f"run {run + 1}: failed ({result['home']}): {result['error'].splitlines()[0]}")
             continue
         times.append(seconds(result, "open", "names"))
         floors.append(floor)
         over.append(times[-1] - floor)
-        print(f"run {run + 1}: floor {floor:.2f} s; {describe(result)}")
+        in_editor = ""
+        if editor_floor is not None:
+            over_editor.append(times[-1] - editor_floor)
+            in_editor = f", in the editor {editor_floor:.2f} s"
+        print(f"run {run + 1}: floor {floor:.2f} s{in_editor}; {describe(result)}")
     print(f"load average after: {os.getloadavg()[0]:.2f}; screenshots and logs under {keep}")
     if times:
         print(
             f"open -> names: median {statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f} s, "
             f"n={len(times)}); floor median {statistics.median(floors):.2f} s; open -> names minus the run's "
             f"floor: median {statistics.median(over):.2f} s ({min(over):.2f}-{max(over):.2f} s), target 0.5 s"
+        )
+    if over_editor:
+        print(
+            f"open -> names minus the run's floor in the editor: median {statistics.median(over_editor):.2f} s "
+            f"({min(over_editor):.2f}-{max(over_editor):.2f} s)"
         )
 
 
