@@ -21,8 +21,15 @@ describe("package.json", () => {
     assert.ok(!("extensionDependencies" in manifest), "the Python extension must stay optional");
   });
 
-  it("activates on Python files and declares limited support for untrusted workspaces", () => {
-    assert.deepEqual(manifest.activationEvents, ["onLanguage:python"]);
+  it("activates on Python files and in a folder of Python code, and declares limited support for untrusted workspaces", () => {
+    // A folder with Python at its top starts the server and its worker before a file is opened.
+    assert.deepEqual(manifest.activationEvents, [
+      "onLanguage:python",
+      "workspaceContains:*.py",
+      "workspaceContains:*.ipynb",
+      "workspaceContains:pyproject.toml",
+      "workspaceContains:requirements.txt",
+    ]);
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, "limited");
     assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ["fxlens.interpreter"]);
   });
