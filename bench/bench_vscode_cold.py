@@ -173,7 +173,7 @@ def describe(result: dict) -> str:
     """One run's line: open -> names, and when each step happened after the open."""
     opened = result["marks"]["open"]
     steps = "; ".join(
-        f"{step} +{(at - opened) / 1000:.2f}" if at is not None else f"{step} ?"
+        f"{step} {(at - opened) / 1000:+.2f}" if at is not None else f"{step} ?"
         for step, at in timeline(result).items()
     )
     return (
