@@ -105,8 +105,14 @@ def vscode_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "FXLENS_CLASS_LINES": ",".join(str(BLOCK_LINES.index(f"class {name}(nn.Module):") + 1) for name in CLASSES),
         "FXLENS_HEAD_FORWARD_LINE": str(HEAD_FORWARD_LINE),
         "FXLENS_HEAD_IF": HEAD_IF,
+        "FXLENS_LOGS": str(home / "user-data" / "logs"),
     }
     yield from code_server_session(home, workspace, "drive_vscode.mjs", where)
+
+
+def test_a_folder_of_python_code_starts_fxlens_before_any_file_is_opened(vscode_session: dict) -> None:
+    assert_step(vscode_session, "activation")
+    assert "activationEvent: 'workspaceContains:" in vscode_session["activation"], vscode_session["activation"]
 
 
 def test_the_language_status_shows_the_server_ready(vscode_session: dict) -> None:

@@ -51,12 +51,17 @@ export async function step(name, check) {
   }
 }
 
-/** Load the workbench and open `file` by quick open; done when `opened()` holds. */
-export async function openFile(file, opened, what) {
+/** Load the workbench on the workspace folder; done when the explorer lists it. */
+export async function loadWorkbench() {
   await page.goto(process.env.FXLENS_URL);
   await page.waitForSelector(".monaco-workbench");
   await until(() => page.locator(".explorer-folders-view .monaco-list-row").count(), "the explorer");
   result.steps.push("workbench");
+}
+
+/** Load the workbench and open `file` by quick open; done when `opened()` holds. */
+export async function openFile(file, opened, what) {
+  await loadWorkbench();
   await quickOpen(file, opened, what);
   result.steps.push("opened");
 }

@@ -1,12 +1,15 @@
-// Drives the fxlens extension in code-server (through code_server.mjs) on extract.py: the language
-// status, the Problems panel, a hover, suggestions, the node view and its code lens; then on blocks.py
-// the traceability lenses of its nn.Module classes: their titles, the node view of the traceable one,
-// the fix of the untraceable one, and an edit that breaks the traceable one. Each step's failure is
-// recorded under `errors`, the opening steps stop the run. Environment: code_server.mjs's, and
+// Drives the fxlens extension in code-server (through code_server.mjs): its activation before any
+// file is open; then on extract.py the language status, the Problems panel, a hover, suggestions,
+// the node view and its code lens; then on blocks.py the traceability lenses of its nn.Module
+// classes: their titles, the node view of the traceable one, the fix of the untraceable one, and an
+// edit that breaks the traceable one. Each step's failure is recorded under `errors`, the opening
+// steps stop the run. Environment: code_server.mjs's, and FXLENS_LOGS (code-server's logs folder),
 // FXLENS_LINE (1-based line of the extractor call), FXLENS_HOVER_COLUMN (1-based column inside its
 // first node string), FXLENS_CLASS_LINES (1-based lines of blocks.py's `class Head`, `class Gate`,
 // `class Net`), FXLENS_HEAD_FORWARD_LINE (Head's `def forward`), FXLENS_HEAD_IF (the line typed after it).
-import { drive, openFile, page, problemsMentioning, quickOpen, result, shapeHover, step, suggestionsWith, until } from "./code_server.mjs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { drive, loadWorkbench, page, problemsMentioning, quickOpen, result, shapeHover, step, suggestionsWith, until } from "./code_server.mjs";
 
 /** The editor's cursor position in the status bar, e.g. "Ln 5, Col 62". */
 const cursor = () => page.locator("[id='status.editor.selection']").innerText();
@@ -19,7 +22,10 @@ async function goTo(line, column) {
 }
 
 async function run() {
-  await openFile("extract.py", async () => (await cursor()).startsWith("Ln "), "the editor's cursor position");
+  await loadWorkbench();
+  await step("activation", activation);
+  await quickOpen("extract.py", async () => (await cursor()).startsWith("Ln "), "the editor's cursor position");
+  result.steps.push("opened");
   await step("status", status);
   await step("problems", problems);
   await step("hover", hover);
@@ -31,6 +37,17 @@ async function run() {
   await step("classLensFix", classLensFix);
   await step("classLensEdit", classLensEdit);
   await step("refill", refill);
+}
+
+/** With no file open yet, the extension host's log says fxlens was activated, and by which event. */
+async function activation() {
+  const logs = process.env.FXLENS_LOGS;
+  const activated = () =>
+    readdirSync(logs, { recursive: true })
+      .filter((name) => name.endsWith("exthost.log"))
+      .flatMap((name) => readFileSync(join(logs, name), "utf8").split("\n"))
+      .find((line) => line.includes("_doActivateExtension fxlens.fxlens"));
+  result.activation = await until(async () => activated(), "fxlens's activation in the extension host's log");
 }
 
 /** fxlens's entry in the language status for Python reaches "ready", at information severity (sev1). */
