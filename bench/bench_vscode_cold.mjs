@@ -9,7 +9,7 @@
 // FXLENS_PAUSE: milliseconds between the workbench's load and the open (a user finding the file).
 // Times are epoch milliseconds (Date.now()), so the runner can set them beside its own clock.
 import { spawn } from "node:child_process";
-import { drive, page, result, until } from "../tests/editors/code-server/code_server.mjs";
+import { drive, loadWorkbench, page, result, until } from "../tests/editors/code-server/code_server.mjs";
 
 // The suggestions are asked for (Escape, Ctrl+Space) and looked at once every ASK ms: the resolution.
 // Looking more often would take CPU from the worker's import of torch on this 2-core machine.
@@ -23,9 +23,7 @@ const labels = () =>
 
 async function run() {
   result.marks.navigate = Date.now();
-  await page.goto(process.env.FXLENS_URL);
-  await page.waitForSelector(".monaco-workbench");
-  await until(() => page.locator(".explorer-folders-view .monaco-list-row").count(), "the explorer", 50);
+  await loadWorkbench(50);
   result.marks.workbench = Date.now();
   await page.waitForTimeout(Number(process.env.FXLENS_PAUSE ?? 0));
 

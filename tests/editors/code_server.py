@@ -87,6 +87,7 @@ def code_server_session(home: Path, workspace: Path, driver: str, driver_env: di
                 "FXLENS_URL": f"http://127.0.0.1:{port}/?folder={workspace}",
                 "FXLENS_RESULT": str(output),
                 "FXLENS_SCREENSHOT": str(home / "screenshot.png"),
+                "FXLENS_LOGS": str(user / "logs"),
                 **driver_env,
             },
             capture_output=True,

@@ -105,7 +105,6 @@ def vscode_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "FXLENS_CLASS_LINES": ",".join(str(BLOCK_LINES.index(f"class {name}(nn.Module):") + 1) for name in CLASSES),
         "FXLENS_HEAD_FORWARD_LINE": str(HEAD_FORWARD_LINE),
         "FXLENS_HEAD_IF": HEAD_IF,
-        "FXLENS_LOGS": str(home / "user-data" / "logs"),
     }
     yield from code_server_session(home, workspace, "drive_vscode.mjs", where)
 

@@ -2,7 +2,8 @@
 // is recorded (with a screenshot) without ending the run, opening a file by quick open, and reading
 // the Problems panel, a hover and the suggestions. `drive(run)` runs a driver's steps and writes what
 // the page showed as JSON. Environment: FXLENS_URL (code-server, with ?folder=), FXLENS_RESULT,
-// FXLENS_SCREENSHOT (taken at the end, and as <name>-<step>.png at a failing step).
+// FXLENS_SCREENSHOT (taken at the end, and as <name>-<step>.png at a failing step), FXLENS_LOGS
+// (code-server's logs folder).
 import { writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -51,11 +52,11 @@ export async function step(name, check) {
   }
 }
 
-/** Load the workbench on the workspace folder; done when the explorer lists it. */
-export async function loadWorkbench() {
+/** Load the workbench on the workspace folder; done when the explorer lists it (looked for every `every` ms). */
+export async function loadWorkbench(every = 250) {
   await page.goto(process.env.FXLENS_URL);
   await page.waitForSelector(".monaco-workbench");
-  await until(() => page.locator(".explorer-folders-view .monaco-list-row").count(), "the explorer");
+  await until(() => page.locator(".explorer-folders-view .monaco-list-row").count(), "the explorer", every);
   result.steps.push("workbench");
 }
 

@@ -3,10 +3,10 @@
 // the node view and its code lens; then on blocks.py the traceability lenses of its nn.Module
 // classes: their titles, the node view of the traceable one, the fix of the untraceable one, and an
 // edit that breaks the traceable one. Each step's failure is recorded under `errors`, the opening
-// steps stop the run. Environment: code_server.mjs's, and FXLENS_LOGS (code-server's logs folder),
-// FXLENS_LINE (1-based line of the extractor call), FXLENS_HOVER_COLUMN (1-based column inside its
-// first node string), FXLENS_CLASS_LINES (1-based lines of blocks.py's `class Head`, `class Gate`,
-// `class Net`), FXLENS_HEAD_FORWARD_LINE (Head's `def forward`), FXLENS_HEAD_IF (the line typed after it).
+// steps stop the run. Environment: code_server.mjs's (FXLENS_LOGS among them), and FXLENS_LINE
+// (1-based line of the extractor call), FXLENS_HOVER_COLUMN (1-based column inside its first node
+// string), FXLENS_CLASS_LINES (1-based lines of blocks.py's `class Head`, `class Gate`, `class Net`),
+// FXLENS_HEAD_FORWARD_LINE (Head's `def forward`), FXLENS_HEAD_IF (the line typed after it).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { drive, loadWorkbench, page, problemsMentioning, quickOpen, result, shapeHover, step, suggestionsWith, until } from "./code_server.mjs";
